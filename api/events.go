@@ -1,0 +1,150 @@
+package api
+
+import (
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+type eventList struct {
+	Data  []eventJSON `json:"data"`
+	Links pageLinks   `json:"links"`
+	Meta  eventMeta   `json:"meta"`
+}
+
+type eventMeta struct {
+	Count int    `json:"count"`
+	Limit int    `json:"limit"`
+	Sort  string `json:"sort"`
+}
+
+// listEvents answers GET /v1/events: filtered, sorted, keyset-paged.
+func (s *server) listEvents(c *gin.Context) error {
+	values := c.Request.URL.Query()
+	p := newParams(values, append([]string{"sort", "limit", "cursor"}, filterParams...)...)
+	f := p.filter()
+	sort := "date"
+	if v, ok := p.single("sort"); ok {
+		switch v {
+		case "date":
+		case "-date":
+			sort, f.Descending = v, true
+		default:
+			p.errs.Add("sort", "%q is not one of date, -date", v)
+		}
+	}
+	f.Limit = p.limit()
+	if err := p.err(); err != nil {
+		return err
+	}
+	if v, ok := p.single("cursor"); ok {
+		key, err := s.cursors.decode(v, f)
+		if err != nil {
+			p.errs.Add("cursor", "%v", err)
+			return p.err()
+		}
+		f.After = &key
+	}
+
+	events, more, err := s.store.FindEvents(c.Request.Context(), f)
+	if err != nil {
+		return err
+	}
+	body := eventList{Data: make([]eventJSON, len(events)), Meta: eventMeta{Count: len(events), Limit: f.Limit, Sort: sort}}
+	for i, e := range events {
+		body.Data[i] = newEventJSON(e)
+	}
+	body.Links.Self = c.Request.URL.Path + canonicalQuery(values)
+	if more {
+		last := events[len(events)-1]
+		next := cloneValues(values)
+		next.Set("cursor", s.cursors.encode(f, models.EventKey{StartDate: last.Span.Start, ID: last.ID}))
+		link := c.Request.URL.Path + canonicalQuery(next)
+		body.Links.Next = &link
+		c.Header("Link", "<"+link+`>; rel="next"`)
+	}
+	c.Set("rows", len(events))
+	return writeJSON(c, body)
+}
+
+// getEvent answers GET /v1/events/{id}.
+func (s *server) getEvent(c *gin.Context) error {
+	if err := newParams(c.Request.URL.Query()).err(); err != nil {
+		return err
+	}
+	id := c.Param("id")
+	if !models.ValidSlug(id) {
+		return notFound("No event has the id " + quoteID(id) + ".")
+	}
+	e, err := s.store.FindEventByID(c.Request.Context(), id)
+	if err == models.ErrNotFound {
+		return notFound("No event has the id " + quoteID(id) + ".")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set("rows", 1)
+	return writeJSON(c, newEventJSON(e))
+}
+
+type yearList struct {
+	Data  []yearJSON `json:"data"`
+	Links listLinks  `json:"links"`
+	Meta  yearMeta   `json:"meta"`
+}
+
+type yearJSON struct {
+	Year  int `json:"year"`
+	Count int `json:"count"`
+}
+
+type yearMeta struct {
+	Years  int `json:"years"`
+	Events int `json:"events"`
+}
+
+// listYears answers GET /v1/years: event density per year.
+func (s *server) listYears(c *gin.Context) error {
+	values := c.Request.URL.Query()
+	p := newParams(values, filterParams...)
+	f := p.filter()
+	if err := p.err(); err != nil {
+		return err
+	}
+	counts, total, err := s.store.CountEventsByYear(c.Request.Context(), f)
+	if err != nil {
+		return err
+	}
+	body := yearList{Data: make([]yearJSON, len(counts)), Meta: yearMeta{Years: len(counts), Events: total}}
+	for i, y := range counts {
+		body.Data[i] = yearJSON{Year: y.Year, Count: y.Count}
+	}
+	body.Links.Self = c.Request.URL.Path + canonicalQuery(values)
+	c.Set("rows", len(counts))
+	return writeJSON(c, body)
+}
+
+// canonicalQuery encodes values with sorted keys, "" when empty.
+func canonicalQuery(v url.Values) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func quoteID(id string) string {
+	if len(id) > 80 {
+		id = id[:80] + "…"
+	}
+	return "\"" + id + "\""
+}

@@ -1,0 +1,55 @@
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+type timelineList struct {
+	Data  []timelineJSON `json:"data"`
+	Links listLinks      `json:"links"`
+	Meta  struct {
+		Count int `json:"count"`
+	} `json:"meta"`
+}
+
+// listTimelines answers GET /v1/timelines.
+func (s *server) listTimelines(c *gin.Context) error {
+	if err := newParams(c.Request.URL.Query()).err(); err != nil {
+		return err
+	}
+	ts, err := s.store.ListTimelines(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	var body timelineList
+	body.Data = make([]timelineJSON, len(ts))
+	for i, t := range ts {
+		body.Data[i] = newTimelineJSON(t)
+	}
+	body.Links.Self = c.Request.URL.Path
+	body.Meta.Count = len(ts)
+	c.Set("rows", len(ts))
+	return writeJSON(c, body)
+}
+
+// getTimeline answers GET /v1/timelines/{id}.
+func (s *server) getTimeline(c *gin.Context) error {
+	if err := newParams(c.Request.URL.Query()).err(); err != nil {
+		return err
+	}
+	id := c.Param("id")
+	if !models.ValidSlug(id) {
+		return notFound("No timeline has the id " + quoteID(id) + ".")
+	}
+	t, err := s.store.FindTimelineByID(c.Request.Context(), id)
+	if err == models.ErrNotFound {
+		return notFound("No timeline has the id " + quoteID(id) + ".")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set("rows", 1)
+	return writeJSON(c, newTimelineJSON(t))
+}

@@ -1,0 +1,168 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects the store speaks.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// Config says which database to open.
+type Config struct {
+	// DatabaseURL is a postgres:// URL. Empty means the embedded SQLite file.
+	DatabaseURL string
+	// SQLitePath is the embedded database file, used when DatabaseURL is empty.
+	SQLitePath string
+	// MaxOpenConns, MaxIdleConns and ConnMaxLifetime bound the pool.
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	// Logger receives slow-query and error logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Store reads and writes timelines through GORM. Its methods take ctx first
+// and return the sentinel errors of this package, never driver errors.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// Open connects to the configured database and checks that it answers.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	gcfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, PrepareStmt: false}
+	var dialector gorm.Dialector
+	dialect := DialectSQLite
+	switch {
+	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
+		dialect = DialectPostgres
+		dialector = postgres.Open(cfg.DatabaseURL)
+	case cfg.DatabaseURL != "":
+		return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql://")
+	default:
+		path := cfg.SQLitePath
+		if path == "" {
+			path = "timeline.db"
+		}
+		dialector = sqlite.Open(sqliteDSN(path))
+	}
+	db, err := gorm.Open(dialector, gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	configurePool(sqlDB, cfg, dialect)
+	s := &Store{db: db, dialect: dialect}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	return s, nil
+}
+
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+}
+
+func configurePool(db *sql.DB, cfg Config, dialect string) {
+	maxOpen, maxIdle, life := cfg.MaxOpenConns, cfg.MaxIdleConns, cfg.ConnMaxLifetime
+	if maxOpen <= 0 {
+		maxOpen = 10
+	}
+	if maxIdle <= 0 || maxIdle > maxOpen {
+		maxIdle = maxOpen
+	}
+	if life <= 0 {
+		life = 30 * time.Minute
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxIdle)
+	db.SetConnMaxLifetime(life)
+}
+
+// Dialect returns DialectPostgres or DialectSQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB returns the underlying GORM handle, for tests and tools.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// InTx runs fn in one transaction: every write in it lands or none does.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect})
+	})
+}
+
+// translate maps driver and GORM errors to this package's sentinels.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict), errors.Is(err, ErrUnavailable):
+		return err
+	}
+	if isConnectionError(err) {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return err
+}
+
+func isConnectionError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "failed to connect", "broken pipe", "connection reset",
+		"the database system is shutting down", "terminating connection", "driver: bad connection", "unexpected EOF",
+		"the database system is starting up", "conn closed", "database is locked"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,145 @@
+package models
+
+import (
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Vocabularies. They are closed sets: the API rejects values outside them.
+var (
+	// EventTypes is the documented vocabulary of event types.
+	EventTypes = []string{"summit", "meeting", "exercise", "decision", "statement", "appointment",
+		"membership", "conflict", "plan", "report", "reform", "proposal", "operation"}
+	// EventStatuses says whether an event happened as of its source.
+	EventStatuses = []string{StatusOccurred, StatusPlanned, StatusNotImplemented}
+	// ActorKinds is the vocabulary of actor kinds.
+	ActorKinds = []string{"organization", "state", "person", "body"}
+	// PlaceKinds is the vocabulary of place kinds.
+	PlaceKinds = []string{"city", "country", "region"}
+)
+
+// Event statuses.
+const (
+	StatusOccurred       = "occurred"
+	StatusPlanned        = "planned"         // announced for a later date, as of the source
+	StatusNotImplemented = "not_implemented" // decided, not carried out as of the source
+)
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,127}$`)
+
+// ValidSlug reports whether s is a valid id: lowercase letters, digits and
+// hyphens, starting with a letter or digit, at most 128 characters.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// Timeline is a named collection of events drawn from its sources.
+type Timeline struct {
+	ID          string
+	Title       string
+	Description string
+	Sources     []Source
+	EventCount  int
+	StartDate   Date // zero when the timeline has no events
+	EndDate     Date
+}
+
+// Source is a document that events cite.
+type Source struct {
+	ID        string
+	Title     string
+	Author    string
+	Publisher string
+	Published Date
+	URL       string
+	Note      string
+}
+
+// Actor is an organization, state, person or body that takes part in events.
+type Actor struct {
+	ID      string
+	Name    string
+	Kind    string
+	Aliases []string
+}
+
+// Place is a city, country or region where events happen.
+type Place struct {
+	ID      string
+	Name    string
+	Kind    string
+	Country string // id of the country place, for cities and regions
+	Aliases []string
+}
+
+// EventActor is an actor with its role in one event.
+type EventActor struct {
+	Actor
+	Role string
+}
+
+// Citation ties an event to a source with the exact quote that supports it.
+type Citation struct {
+	Source Source
+	Quote  string
+	Note   string
+}
+
+// Event is one dated happening on a timeline.
+type Event struct {
+	ID          string
+	Timeline    string
+	Title       string
+	Summary     string
+	Span        Span
+	DisplayDate string
+	Type        string
+	Status      string
+	Actors      []EventActor
+	Places      []Place
+	Tags        []string
+	Citations   []Citation
+	UpdatedAt   time.Time
+}
+
+// Validate checks the event's own fields and returns a *ValidationError
+// naming each bad one.
+func (e *Event) Validate() error {
+	v := &ValidationError{}
+	if !ValidSlug(e.ID) {
+		v.Add("id", "%q is not a valid id (lowercase letters, digits and hyphens)", e.ID)
+	}
+	if !ValidSlug(e.Timeline) {
+		v.Add("timeline", "%q is not a valid timeline id", e.Timeline)
+	}
+	if e.Title == "" {
+		v.Add("title", "must not be empty")
+	}
+	if e.Span.Start.IsZero() || e.Span.End.IsZero() || e.Span.End.Before(e.Span.Start) {
+		v.Add("date", "needs a start and an end that is not before it")
+	}
+	if !slices.Contains(EventTypes, e.Type) {
+		v.Add("type", "%q is not one of %v", e.Type, EventTypes)
+	}
+	if !slices.Contains(EventStatuses, e.Status) {
+		v.Add("status", "%q is not one of %v", e.Status, EventStatuses)
+	}
+	if len(e.Citations) == 0 {
+		v.Add("sources", "every event needs at least one source")
+	}
+	for i, c := range e.Citations {
+		if c.Quote == "" {
+			v.Add("sources", "citation %d has an empty quote", i)
+		}
+	}
+	for _, a := range e.Actors {
+		if a.Role == "" {
+			v.Add("actors", "actor %q has no role", a.ID)
+		}
+	}
+	for _, tag := range e.Tags {
+		if !ValidSlug(tag) {
+			v.Add("tags", "%q is not a valid tag", tag)
+		}
+	}
+	return v.Err()
+}

@@ -1,0 +1,127 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// eventRow is the events table as read.
+type eventRow struct {
+	ID            string    `gorm:"column:id"`
+	TimelineID    string    `gorm:"column:timeline_id"`
+	Title         string    `gorm:"column:title"`
+	Summary       string    `gorm:"column:summary"`
+	StartDate     Date      `gorm:"column:start_date"`
+	EndDate       Date      `gorm:"column:end_date"`
+	DatePrecision string    `gorm:"column:date_precision"`
+	Approximate   bool      `gorm:"column:approximate"`
+	DisplayDate   string    `gorm:"column:display_date"`
+	EDTF          string    `gorm:"column:edtf"`
+	Type          string    `gorm:"column:type"`
+	Status        string    `gorm:"column:status"`
+	ContentHash   string    `gorm:"column:content_hash"`
+	UpdatedAt     time.Time `gorm:"column:updated_at"`
+}
+
+const eventColumns = `e.id, e.timeline_id, e.title, e.summary, e.start_date, e.end_date, e.date_precision,
+	e.approximate, e.display_date, e.edtf, e.type, e.status, e.content_hash, e.updated_at`
+
+func (r eventRow) event() Event {
+	return Event{
+		ID: r.ID, Timeline: r.TimelineID, Title: r.Title, Summary: r.Summary,
+		Span: Span{Start: r.StartDate, End: r.EndDate, Precision: Precision(r.DatePrecision),
+			Approximate: r.Approximate, EDTF: r.EDTF},
+		DisplayDate: r.DisplayDate, Type: r.Type, Status: r.Status, UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+// FindEvents returns up to f.Limit events matching f in date order, with
+// their actors, places, tags and citations, and whether more follow.
+func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, more bool, err error) {
+	w := s.where(f)
+	dir := "ASC"
+	cmp := ">"
+	if f.Descending {
+		dir, cmp = "DESC", "<"
+	}
+	if f.After != nil {
+		w.add("(e.start_date, e.id) "+cmp+" (?, ?)", f.After.StartDate, f.After.ID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	query := "SELECT " + eventColumns + " FROM events e WHERE " + w.String() +
+		" ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
+	var rows []eventRow
+	if err := s.db.WithContext(ctx).Raw(query, append(w.args, limit+1)...).Scan(&rows).Error; err != nil {
+		return nil, false, translate(err)
+	}
+	if len(rows) > limit {
+		rows, more = rows[:limit], true
+	}
+	events = make([]Event, len(rows))
+	for i, r := range rows {
+		events[i] = r.event()
+	}
+	if err := s.loadRelations(ctx, events); err != nil {
+		return nil, false, err
+	}
+	return events, more, nil
+}
+
+// FindEventByID returns one event with everything it links to, or ErrNotFound.
+func (s *Store) FindEventByID(ctx context.Context, id string) (Event, error) {
+	var rows []eventRow
+	err := s.db.WithContext(ctx).Raw("SELECT "+eventColumns+" FROM events e WHERE e.id = ?", id).Scan(&rows).Error
+	if err != nil {
+		return Event{}, translate(err)
+	}
+	if len(rows) == 0 {
+		return Event{}, ErrNotFound
+	}
+	events := []Event{rows[0].event()}
+	if err := s.loadRelations(ctx, events); err != nil {
+		return Event{}, err
+	}
+	return events[0], nil
+}
+
+// YearCount is the number of events whose span overlaps a year.
+type YearCount struct {
+	Year  int `gorm:"column:year"`
+	Count int `gorm:"column:count"`
+}
+
+// CountEventsByYear counts the events matching f in each year they overlap,
+// so the count for a year equals what Years: []int{year} finds. When f
+// restricts dates, only the years inside that restriction are counted.
+// Paging fields of f are ignored. It also returns the number of distinct
+// matching events.
+func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCount, int, error) {
+	f.After = nil
+	w := s.where(f)
+	if len(f.Years) > 0 {
+		w.add("y.year IN ?", f.Years)
+	}
+	if !f.From.IsZero() {
+		w.add("y.last_day >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		w.add("y.first_day <= ?", f.To)
+	}
+	query := "SELECT y.year AS year, count(*) AS count FROM events e " +
+		"JOIN calendar_years y ON y.first_day <= e.end_date AND y.last_day >= e.start_date " +
+		"WHERE " + w.String() + " GROUP BY y.year ORDER BY y.year"
+	db := s.db.WithContext(ctx)
+	counts := []YearCount{}
+	if err := db.Raw(query, w.args...).Scan(&counts).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	total := s.where(f)
+	var n int64
+	if err := db.Raw("SELECT count(*) FROM events e WHERE "+total.String(), total.args...).Scan(&n).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	return counts, int(n), nil
+}

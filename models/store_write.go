@@ -1,0 +1,236 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// SaveResult says what a Save method did.
+type SaveResult int
+
+// Save outcomes.
+const (
+	Unchanged SaveResult = iota
+	Created
+	Updated
+)
+
+// contentHash fingerprints a record so that saving identical content is a
+// no-op that leaves updated_at (and the API's ETags) alone.
+func contentHash(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("contentHash: %v", err)) // only plain structs reach here
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// existingHash returns the stored content hash of id in table, and whether
+// the row exists. table is a constant chosen by the caller.
+func (s *Store) existingHash(ctx context.Context, table, id string) (string, bool, error) {
+	var hashes []string
+	if err := s.db.WithContext(ctx).Raw("SELECT content_hash FROM "+table+" WHERE id = ?", id).
+		Scan(&hashes).Error; err != nil {
+		return "", false, translate(err)
+	}
+	if len(hashes) == 0 {
+		return "", false, nil
+	}
+	return hashes[0], true, nil
+}
+
+// upsert inserts or updates one row of table (a constant) when its content
+// hash differs, running children afterwards to rewrite dependent rows.
+func (s *Store) upsert(ctx context.Context, table, id string, record any, cols []string, vals []any,
+	children func(db *Store) error) (SaveResult, error) {
+	hash := contentHash(record)
+	old, exists, err := s.existingHash(ctx, table, id)
+	if err != nil {
+		return Unchanged, err
+	}
+	if exists && old == hash {
+		return Unchanged, nil
+	}
+	now := time.Now().UTC()
+	db := s.db.WithContext(ctx)
+	result := Updated
+	if !exists {
+		result = Created
+		q := "INSERT INTO " + table + " (id, content_hash, updated_at"
+		args := []any{id, hash, now}
+		ph := "?, ?, ?"
+		for i, c := range cols {
+			q += ", " + c
+			ph += ", ?"
+			args = append(args, vals[i])
+		}
+		if err := db.Exec(q+") VALUES ("+ph+")", args...).Error; err != nil {
+			return Unchanged, translate(err)
+		}
+	} else {
+		q := "UPDATE " + table + " SET content_hash = ?, updated_at = ?"
+		args := []any{hash, now}
+		for i, c := range cols {
+			q += ", " + c + " = ?"
+			args = append(args, vals[i])
+		}
+		if err := db.Exec(q+" WHERE id = ?", append(args, id)...).Error; err != nil {
+			return Unchanged, translate(err)
+		}
+	}
+	if children != nil {
+		if err := children(s); err != nil {
+			return Unchanged, translate(err)
+		}
+	}
+	return result, nil
+}
+
+func (s *Store) replaceAliases(ctx context.Context, table, column, id string, aliases []string) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec("DELETE FROM "+table+" WHERE "+column+" = ?", id).Error; err != nil {
+		return err
+	}
+	for i, a := range aliases {
+		if err := db.Exec("INSERT INTO "+table+" ("+column+", alias, position) VALUES (?, ?, ?)", id, a, i).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SaveSource creates or updates a source.
+func (s *Store) SaveSource(ctx context.Context, src Source) (SaveResult, error) {
+	if !ValidSlug(src.ID) || src.Title == "" {
+		return Unchanged, Invalid("source", "%q needs a valid id and a title", src.ID)
+	}
+	var published any
+	if !src.Published.IsZero() {
+		published = src.Published
+	}
+	return s.upsert(ctx, "sources", src.ID, src,
+		[]string{"title", "author", "publisher", "published", "url", "note"},
+		[]any{src.Title, src.Author, src.Publisher, published, src.URL, src.Note}, nil)
+}
+
+// SaveActor creates or updates an actor and its other names.
+func (s *Store) SaveActor(ctx context.Context, a Actor) (SaveResult, error) {
+	if !ValidSlug(a.ID) || a.Name == "" || !contains(ActorKinds, a.Kind) {
+		return Unchanged, Invalid("actor", "%q needs a valid id, a name and a kind in %v", a.ID, ActorKinds)
+	}
+	return s.upsert(ctx, "actors", a.ID, a, []string{"name", "kind"}, []any{a.Name, a.Kind},
+		func(tx *Store) error { return tx.replaceAliases(ctx, "actor_aliases", "actor_id", a.ID, a.Aliases) })
+}
+
+// SavePlace creates or updates a place and its other names. A place's
+// country must be saved before it.
+func (s *Store) SavePlace(ctx context.Context, p Place) (SaveResult, error) {
+	if !ValidSlug(p.ID) || p.Name == "" || !contains(PlaceKinds, p.Kind) {
+		return Unchanged, Invalid("place", "%q needs a valid id, a name and a kind in %v", p.ID, PlaceKinds)
+	}
+	var country any
+	if p.Country != "" {
+		country = p.Country
+	}
+	return s.upsert(ctx, "places", p.ID, p, []string{"name", "kind", "country_id"}, []any{p.Name, p.Kind, country},
+		func(tx *Store) error { return tx.replaceAliases(ctx, "place_aliases", "place_id", p.ID, p.Aliases) })
+}
+
+// SaveTimeline creates or updates a timeline and the list of its sources.
+func (s *Store) SaveTimeline(ctx context.Context, t Timeline) (SaveResult, error) {
+	if !ValidSlug(t.ID) || t.Title == "" {
+		return Unchanged, Invalid("timeline", "%q needs a valid id and a title", t.ID)
+	}
+	sourceIDs := make([]string, len(t.Sources))
+	for i, src := range t.Sources {
+		sourceIDs[i] = src.ID
+	}
+	record := struct {
+		ID, Title, Description string
+		Sources                []string
+	}{t.ID, t.Title, t.Description, sourceIDs}
+	return s.upsert(ctx, "timelines", t.ID, record, []string{"title", "description"}, []any{t.Title, t.Description},
+		func(tx *Store) error {
+			db := tx.db.WithContext(ctx)
+			if err := db.Exec("DELETE FROM timeline_sources WHERE timeline_id = ?", t.ID).Error; err != nil {
+				return err
+			}
+			for i, id := range sourceIDs {
+				if err := db.Exec("INSERT INTO timeline_sources (timeline_id, source_id, position) VALUES (?, ?, ?)",
+					t.ID, id, i).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+}
+
+// SaveEvent validates an event and creates or updates it with its actors,
+// places, tags and citations. Linked actors, places and sources must exist.
+func (s *Store) SaveEvent(ctx context.Context, e Event) (SaveResult, error) {
+	if err := e.Validate(); err != nil {
+		return Unchanged, err
+	}
+	record := e
+	record.UpdatedAt = time.Time{}
+	return s.upsert(ctx, "events", e.ID, record,
+		[]string{"timeline_id", "title", "summary", "start_date", "end_date", "date_precision", "approximate",
+			"display_date", "edtf", "type", "status"},
+		[]any{e.Timeline, e.Title, e.Summary, e.Span.Start, e.Span.End, string(e.Span.Precision), e.Span.Approximate,
+			e.DisplayDate, e.Span.EDTF, e.Type, e.Status},
+		func(tx *Store) error { return tx.replaceEventLinks(ctx, e) })
+}
+
+func (s *Store) replaceEventLinks(ctx context.Context, e Event) error {
+	db := s.db.WithContext(ctx)
+	for _, table := range []string{"event_actors", "event_places", "event_tags", "citations"} {
+		if err := db.Exec("DELETE FROM "+table+" WHERE event_id = ?", e.ID).Error; err != nil {
+			return err
+		}
+	}
+	for i, a := range e.Actors {
+		if err := db.Exec("INSERT INTO event_actors (event_id, actor_id, role, position) VALUES (?, ?, ?, ?)",
+			e.ID, a.ID, a.Role, i).Error; err != nil {
+			return fmt.Errorf("event %s, actor %s: %w", e.ID, a.ID, err)
+		}
+	}
+	for i, p := range e.Places {
+		if err := db.Exec("INSERT INTO event_places (event_id, place_id, position) VALUES (?, ?, ?)",
+			e.ID, p.ID, i).Error; err != nil {
+			return fmt.Errorf("event %s, place %s: %w", e.ID, p.ID, err)
+		}
+	}
+	for i, tag := range e.Tags {
+		if err := db.Exec("INSERT INTO event_tags (event_id, tag, position) VALUES (?, ?, ?)", e.ID, tag, i).Error; err != nil {
+			return fmt.Errorf("event %s, tag %s: %w", e.ID, tag, err)
+		}
+	}
+	for i, c := range e.Citations {
+		if err := db.Exec("INSERT INTO citations (event_id, position, source_id, quote, note) VALUES (?, ?, ?, ?, ?)",
+			e.ID, i, c.Source.ID, c.Quote, c.Note).Error; err != nil {
+			return fmt.Errorf("event %s, source %s: %w", e.ID, c.Source.ID, err)
+		}
+	}
+	return nil
+}
+
+// EventIDs returns the ids of a timeline's events, in id order.
+func (s *Store) EventIDs(ctx context.Context, timeline string) ([]string, error) {
+	ids := []string{}
+	err := s.db.WithContext(ctx).Raw("SELECT id FROM events WHERE timeline_id = ? ORDER BY id", timeline).Scan(&ids).Error
+	return ids, translate(err)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

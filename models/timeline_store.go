@@ -1,0 +1,78 @@
+package models
+
+import (
+	"context"
+)
+
+type timelineRow struct {
+	ID          string `gorm:"column:id"`
+	Title       string `gorm:"column:title"`
+	Description string `gorm:"column:description"`
+	EventCount  int    `gorm:"column:event_count"`
+	StartDate   Date   `gorm:"column:start_date"`
+	EndDate     Date   `gorm:"column:end_date"`
+}
+
+const timelineQuery = `SELECT t.id AS id, t.title AS title, t.description AS description,
+	count(e.id) AS event_count, min(e.start_date) AS start_date, max(e.end_date) AS end_date
+	FROM timelines t LEFT JOIN events e ON e.timeline_id = t.id`
+
+// ListTimelines returns every timeline with its sources and event counts,
+// in id order.
+func (s *Store) ListTimelines(ctx context.Context) ([]Timeline, error) {
+	return s.findTimelines(ctx, "")
+}
+
+// FindTimelineByID returns one timeline, or ErrNotFound.
+func (s *Store) FindTimelineByID(ctx context.Context, id string) (Timeline, error) {
+	ts, err := s.findTimelines(ctx, id)
+	if err != nil {
+		return Timeline{}, err
+	}
+	if len(ts) == 0 {
+		return Timeline{}, ErrNotFound
+	}
+	return ts[0], nil
+}
+
+func (s *Store) findTimelines(ctx context.Context, id string) ([]Timeline, error) {
+	db := s.db.WithContext(ctx)
+	q, args := timelineQuery, []any{}
+	if id != "" {
+		q += " WHERE t.id = ?"
+		args = append(args, id)
+	}
+	var rows []timelineRow
+	if err := db.Raw(q+" GROUP BY t.id, t.title, t.description ORDER BY t.id", args...).Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]Timeline, len(rows))
+	index := map[string]*Timeline{}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = Timeline{ID: r.ID, Title: r.Title, Description: r.Description, EventCount: r.EventCount,
+			StartDate: r.StartDate, EndDate: r.EndDate, Sources: []Source{}}
+		index[r.ID] = &out[i]
+		ids[i] = r.ID
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var srcs []struct {
+		TimelineID, ID, Title, Author, Publisher, Note string
+		URL                                            string `gorm:"column:url"`
+		Published                                      Date
+	}
+	if err := db.Raw(`SELECT ts.timeline_id AS timeline_id, s.id AS id, s.title AS title, s.author AS author,
+			s.publisher AS publisher, s.note AS note, s.url AS url, s.published AS published
+		FROM timeline_sources ts JOIN sources s ON s.id = ts.source_id
+		WHERE ts.timeline_id IN ? ORDER BY ts.timeline_id, ts.position`, ids).Scan(&srcs).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, r := range srcs {
+		t := index[r.TimelineID]
+		t.Sources = append(t.Sources, Source{ID: r.ID, Title: r.Title, Author: r.Author, Publisher: r.Publisher,
+			Note: r.Note, URL: r.URL, Published: r.Published})
+	}
+	return out, nil
+}

@@ -1,0 +1,255 @@
+package tests
+
+// Static checks of the container setup: compose.yaml is loaded with the real
+// Compose Specification parser (the same one docker compose uses) and the
+// Dockerfile is parsed as text. Neither Docker nor the network is needed.
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+const (
+	composeFile    = "../compose.yaml"
+	dockerfilePath = "../Dockerfile"
+)
+
+// composeAppServices are the services that run the timeline binary.
+var composeAppServices = []string{"migrate", "seed", "api"}
+
+// composeProject loads and validates ../compose.yaml. Only the environment
+// given here is used for interpolation, never the caller's shell, so the
+// result does not depend on who runs the test.
+func composeProject(t *testing.T) *types.Project {
+	t.Helper()
+	opts, err := cli.NewProjectOptions(
+		[]string{composeFile},
+		cli.WithName("timeline-test"),
+		cli.WithWorkingDirectory(".."),
+	)
+	if err != nil {
+		t.Fatalf("compose project options: %v", err)
+	}
+	project, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("load %s: got error %v, want a valid compose project", composeFile, err)
+	}
+	return project
+}
+
+func composeService(t *testing.T, p *types.Project, name string) types.ServiceConfig {
+	t.Helper()
+	svc, ok := p.Services[name]
+	if !ok {
+		t.Fatalf("service %q: got missing, want defined in %s", name, composeFile)
+	}
+	return svc
+}
+
+func composeRequireDependency(t *testing.T, svc types.ServiceConfig, on, condition string) {
+	t.Helper()
+	dep, ok := svc.DependsOn[on]
+	if !ok {
+		t.Fatalf("service %q depends_on: got %v, want it to include %q", svc.Name, slices.Sorted(maps.Keys(svc.DependsOn)), on)
+	}
+	if dep.Condition != condition {
+		t.Fatalf("service %q depends_on %q condition: got %q, want %q", svc.Name, on, dep.Condition, condition)
+	}
+}
+
+func TestComposeServices(t *testing.T) {
+	p := composeProject(t)
+	for _, name := range []string{"db", "migrate", "seed", "api"} {
+		composeService(t, p, name)
+	}
+}
+
+func TestComposeDatabase(t *testing.T) {
+	db := composeService(t, composeProject(t), "db")
+
+	if !strings.HasPrefix(db.Image, "postgres:16") {
+		t.Fatalf("db image: got %q, want postgres:16*", db.Image)
+	}
+	if db.HealthCheck == nil || db.HealthCheck.Disable || len(db.HealthCheck.Test) == 0 {
+		t.Fatalf("db healthcheck: got %+v, want an enabled healthcheck with a test command", db.HealthCheck)
+	}
+	if test := strings.Join(db.HealthCheck.Test, " "); !strings.Contains(test, "pg_isready") {
+		t.Fatalf("db healthcheck test: got %q, want it to run pg_isready", test)
+	}
+	if len(db.Volumes) == 0 {
+		t.Fatalf("db volumes: got none, want a volume for the data directory")
+	}
+	var dataVolume bool
+	for _, v := range db.Volumes {
+		if v.Target == "/var/lib/postgresql/data" && v.Type == types.VolumeTypeVolume {
+			dataVolume = true
+		}
+	}
+	if !dataVolume {
+		t.Fatalf("db volumes: got %+v, want a named volume mounted at /var/lib/postgresql/data", db.Volumes)
+	}
+	for _, key := range []string{"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"} {
+		if v := db.Environment[key]; v == nil || *v == "" {
+			t.Fatalf("db environment %s: got unset, want a value", key)
+		}
+	}
+}
+
+func TestComposeDependencies(t *testing.T) {
+	p := composeProject(t)
+
+	composeRequireDependency(t, composeService(t, p, "migrate"), "db", types.ServiceConditionHealthy)
+	composeRequireDependency(t, composeService(t, p, "seed"), "migrate", types.ServiceConditionCompletedSuccessfully)
+
+	api := composeService(t, p, "api")
+	composeRequireDependency(t, api, "db", types.ServiceConditionHealthy)
+	composeRequireDependency(t, api, "migrate", types.ServiceConditionCompletedSuccessfully)
+	composeRequireDependency(t, api, "seed", types.ServiceConditionCompletedSuccessfully)
+}
+
+func TestComposeAppServices(t *testing.T) {
+	p := composeProject(t)
+	wantCommand := map[string]string{"migrate": "migrate", "seed": "seed", "api": "serve"}
+
+	for _, name := range composeAppServices {
+		svc := composeService(t, p, name)
+		if svc.Build == nil {
+			t.Fatalf("service %q build: got none, want the app image built from the repository", name)
+		}
+		if got := []string(svc.Command); !slices.Equal(got, []string{wantCommand[name]}) {
+			t.Fatalf("service %q command: got %q, want [%q]", name, got, wantCommand[name])
+		}
+		url := svc.Environment["DATABASE_URL"]
+		if url == nil || !strings.HasPrefix(*url, "postgres://") {
+			t.Fatalf("service %q DATABASE_URL: got %v, want a postgres:// URL", name, url)
+		}
+		if !strings.Contains(*url, "@db:5432/") {
+			t.Fatalf("service %q DATABASE_URL: got %q, want it to point at the db service (db:5432)", name, *url)
+		}
+	}
+
+	for _, name := range []string{"migrate", "seed"} {
+		if svc := composeService(t, p, name); svc.Restart != "no" && svc.Restart != "" {
+			t.Fatalf("service %q restart: got %q, want \"no\" for a one-shot job", name, svc.Restart)
+		}
+	}
+}
+
+func TestComposeAPIPublishesPort(t *testing.T) {
+	api := composeService(t, composeProject(t), "api")
+	for _, port := range api.Ports {
+		if port.Target == 8080 && port.Published == "8080" {
+			return
+		}
+	}
+	t.Fatalf("api ports: got %+v, want 8080:8080 published", api.Ports)
+}
+
+// dockerfileInstruction is one Dockerfile instruction with line
+// continuations joined and comments removed.
+type dockerfileInstruction struct {
+	cmd  string // upper-cased keyword, e.g. "FROM"
+	args string
+}
+
+// dockerfileStages parses ../Dockerfile into build stages (one per FROM).
+func dockerfileStages(t *testing.T) [][]dockerfileInstruction {
+	t.Helper()
+	raw, err := os.ReadFile(dockerfilePath)
+	if err != nil {
+		t.Fatalf("read %s: %v", dockerfilePath, err)
+	}
+	var (
+		stages  [][]dockerfileInstruction
+		pending string
+	)
+	for _, line := range strings.Split(string(raw), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") {
+			continue // comment (or parser directive), also allowed inside continuations
+		}
+		if before, ok := strings.CutSuffix(trimmed, "\\"); ok {
+			pending += before + " "
+			continue
+		}
+		full := strings.TrimSpace(pending + trimmed)
+		pending = ""
+		if full == "" {
+			continue
+		}
+		cmd, args, _ := strings.Cut(full, " ")
+		ins := dockerfileInstruction{cmd: strings.ToUpper(cmd), args: strings.TrimSpace(args)}
+		if ins.cmd == "FROM" {
+			stages = append(stages, nil)
+		}
+		if len(stages) == 0 {
+			t.Fatalf("Dockerfile: got %s before the first FROM, want FROM first", ins.cmd)
+		}
+		stages[len(stages)-1] = append(stages[len(stages)-1], ins)
+	}
+	return stages
+}
+
+func TestDockerfileMultiStage(t *testing.T) {
+	stages := dockerfileStages(t)
+	if len(stages) < 2 {
+		t.Fatalf("Dockerfile FROM count: got %d, want >= 2 (multi-stage build)", len(stages))
+	}
+
+	var built bool
+	for _, stage := range stages[:len(stages)-1] {
+		for _, ins := range stage {
+			if ins.cmd == "RUN" && strings.Contains(ins.args, "CGO_ENABLED=0") && strings.Contains(ins.args, "go build") {
+				built = true
+			}
+		}
+	}
+	if !built {
+		t.Fatalf("Dockerfile build stage: got no RUN with CGO_ENABLED=0 go build, want a static build")
+	}
+
+	final := stages[len(stages)-1]
+	if from := final[0].args; !strings.Contains(from, "distroless/static") {
+		t.Fatalf("Dockerfile final stage: got FROM %s, want a distroless/static base", from)
+	}
+}
+
+func TestDockerfileEntrypoint(t *testing.T) {
+	stages := dockerfileStages(t)
+	final := stages[len(stages)-1]
+
+	var entrypoint []string
+	var copied []string
+	for _, ins := range final {
+		switch ins.cmd {
+		case "ENTRYPOINT":
+			entrypoint = nil
+			if err := json.Unmarshal([]byte(ins.args), &entrypoint); err != nil {
+				t.Fatalf("Dockerfile ENTRYPOINT: got %s, want exec (JSON array) form: %v", ins.args, err)
+			}
+		case "COPY":
+			if strings.Contains(ins.args, "--from=") {
+				fields := strings.Fields(ins.args)
+				copied = append(copied, fields[len(fields)-1])
+			}
+		}
+	}
+	if len(entrypoint) == 0 {
+		t.Fatalf("Dockerfile final stage ENTRYPOINT: got none, want the timeline binary")
+	}
+	if bin := entrypoint[0]; path.Base(bin) != "timeline" {
+		t.Fatalf("Dockerfile ENTRYPOINT: got %q, want the timeline binary", bin)
+	}
+	if !slices.Contains(copied, entrypoint[0]) {
+		t.Fatalf("Dockerfile final stage: got COPY --from destinations %q, want one to be the ENTRYPOINT %q", copied, entrypoint[0])
+	}
+}
