@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -38,23 +39,9 @@ func (r eventRow) event() Event {
 // FindEvents returns up to f.Limit events matching f in date order, with
 // their actors, places, tags and citations, and whether more follow.
 func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, more bool, err error) {
-	w := s.where(f)
-	dir := "ASC"
-	cmp := ">"
-	if f.Descending {
-		dir, cmp = "DESC", "<"
-	}
-	if f.After != nil {
-		w.add("(e.start_date, e.id) "+cmp+" (?, ?)", f.After.StartDate, f.After.ID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	query := "SELECT " + eventColumns + " FROM events e WHERE " + w.String() +
-		" ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
+	query, args, limit := s.eventsQuery(f)
 	var rows []eventRow
-	if err := s.db.WithContext(ctx).Raw(query, append(w.args, limit+1)...).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
 		return nil, false, translate(err)
 	}
 	if len(rows) > limit {
@@ -68,6 +55,62 @@ func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, 
 		return nil, false, err
 	}
 	return events, more, nil
+}
+
+// eventsQuery builds the SQL of FindEvents: the filter, the keyset
+// condition, the order and limit+1.
+func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int) {
+	w := s.where(f)
+	dir, cmp := "ASC", ">"
+	if f.Descending {
+		dir, cmp = "DESC", "<"
+	}
+	if f.After != nil {
+		w.add("(e.start_date, e.id) "+cmp+" (?, ?)", f.After.StartDate, f.After.ID)
+	}
+	limit = f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	query = "SELECT " + eventColumns + " FROM events e WHERE " + w.String() +
+		" ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
+	return query, append(w.args, limit+1), limit
+}
+
+// ExplainEvents returns the database's plan for the query FindEvents runs
+// for f (EXPLAIN, or EXPLAIN ANALYZE when analyze is set on PostgreSQL), one
+// line per plan row. It exists so that tests and scripts can check that
+// every filter stays on an index on large data.
+func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) ([]string, error) {
+	query, args, _ := s.eventsQuery(f)
+	prefix := "EXPLAIN "
+	switch {
+	case s.dialect == DialectSQLite:
+		prefix = "EXPLAIN QUERY PLAN "
+	case analyze:
+		prefix = "EXPLAIN (ANALYZE, BUFFERS) "
+	}
+	rows, err := s.db.WithContext(ctx).Raw(prefix+query, args...).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var plan []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, translate(err)
+		}
+		// PostgreSQL returns one text column; SQLite returns id, parent,
+		// notused, detail: keep the detail.
+		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+	}
+	return plan, translate(rows.Err())
 }
 
 // FindEventByID returns one event with everything it links to, or ErrNotFound.
