@@ -7,9 +7,10 @@ package seed
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"fmt"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -20,6 +21,18 @@ import (
 //
 //go:embed csto.yaml
 var CSTO []byte
+
+// sourceTexts holds the full text of sources, named <source id>.txt, so
+// that every quote can be checked against the document it cites.
+//
+//go:embed sources/*.txt
+var sourceTexts embed.FS
+
+// SourceText returns the full text of a source, if the seed ships it.
+func SourceText(id string) (string, bool) {
+	b, err := sourceTexts.ReadFile("sources/" + id + ".txt")
+	return string(b), err == nil
+}
 
 // File is the reviewable seed format.
 type File struct {
@@ -224,6 +237,9 @@ func (f *File) events() ([]models.Event, error) {
 			e.Places = append(e.Places, models.Place{ID: p})
 		}
 		for _, s := range fe.Sources {
+			if text, ok := SourceText(s.Source); ok && !strings.Contains(text, s.Quote) {
+				return nil, fmt.Errorf("event %s: the quote %q is not in the text of source %s", fe.ID, s.Quote, s.Source)
+			}
 			e.Citations = append(e.Citations, models.Citation{Source: models.Source{ID: s.Source}, Quote: s.Quote, Note: s.Note})
 		}
 		out = append(out, e)
