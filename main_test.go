@@ -158,6 +158,7 @@ func waitGet(t *testing.T, url string, done chan error) string {
 	t.Fatalf("%s did not answer 200 within 30s", url)
 	return ""
 }
+
 // syncBuffer is a bytes.Buffer safe for the logger's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
