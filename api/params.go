@@ -178,7 +178,7 @@ func (p *params) limit() int {
 		return defaultLimit
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxLimit {
+	if err != nil || strings.Trim(s, "0123456789") != "" || n < 1 || n > maxLimit {
 		p.errs.Add("limit", "%q is not a whole number from 1 to %d", s, maxLimit)
 		return defaultLimit
 	}

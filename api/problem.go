@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,11 +46,19 @@ func invalidParams(v *models.ValidationError) *Problem {
 		p.InvalidParams = append(p.InvalidParams, InvalidParam{Name: f.Field, Reason: f.Reason})
 	}
 	if len(v.Fields) == 1 {
-		p.Detail = fmt.Sprintf("Parameter %q: %s.", v.Fields[0].Field, v.Fields[0].Reason)
+		p.Detail = sentence(fmt.Sprintf("Parameter %q: %s", v.Fields[0].Field, v.Fields[0].Reason))
 	} else {
 		p.Detail = fmt.Sprintf("%d query parameters are invalid; see invalid_params.", len(v.Fields))
 	}
 	return p
+}
+
+// sentence ends s with a full stop unless it already ends with punctuation.
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
 }
 
 // problemFor maps any error a handler returns to the problem the client

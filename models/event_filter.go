@@ -68,24 +68,52 @@ func (s *Store) longSpan() string {
 	return "e.long_span"
 }
 
-// overlap returns the condition "the event's span overlaps [from, to]" in a
-// shape both databases serve from the (start_date, id) indexes: short events
-// by a start_date range, long ones by the partial long_span index.
-func (s *Store) overlap(from, to Date) (string, []any) {
+// overlap returns the exact condition "the event's span overlaps [from,
+// to]"; either end may be zero for an open range.
+func overlap(from, to Date) (string, []any) {
 	switch {
 	case from.IsZero() && to.IsZero():
 		return "TRUE", nil
 	case from.IsZero():
 		return "e.start_date <= ?", []any{to}
 	case to.IsZero():
-		return "e.end_date >= ? AND (e.start_date >= ? OR " + s.longSpan() + ")",
-			[]any{from, from.AddDays(-maxShortSpan)}
+		return "e.end_date >= ?", []any{from}
 	}
-	return "e.end_date >= ? AND ((e.start_date >= ? AND e.start_date <= ?) OR (" + s.longSpan() + " AND e.start_date <= ?))",
-		[]any{from, from.AddDays(-maxShortSpan), to, to}
+	return "e.end_date >= ? AND e.start_date <= ?", []any{from, to}
 }
 
-// where builds the filter's conditions, without paging.
+// startBounds returns the range of start_date that an event which is not
+// long_span must have to match f's date conditions: lo is zero when f sets
+// no lower date bound, hi is zero when it sets no upper one. An event that
+// overlaps a range beginning on day A and spans at most maxShortSpan days
+// starts on or after A-maxShortSpan; this is what turns an overlap test
+// into an index range on (start_date, id).
+func startBounds(f EventFilter) (lo, hi Date) {
+	earlier := func(a, b Date) Date {
+		if a.IsZero() || b.Before(a) && !b.IsZero() {
+			return b
+		}
+		return a
+	}
+	if len(f.Years) > 0 {
+		minY, maxY := f.Years[0], f.Years[0]
+		for _, y := range f.Years {
+			minY, maxY = min(minY, y), max(maxY, y)
+		}
+		lo, hi = yearStart(minY).AddDays(-maxShortSpan), yearEnd(maxY)
+	}
+	if !f.From.IsZero() {
+		if a := f.From.AddDays(-maxShortSpan); lo.IsZero() || lo.Before(a) {
+			lo = a
+		}
+	}
+	if !f.To.IsZero() {
+		hi = earlier(hi, f.To)
+	}
+	return lo, hi
+}
+
+// where builds the filter's exact conditions, without paging.
 func (s *Store) where(f EventFilter) *sqlWhere {
 	w := &sqlWhere{}
 	if len(f.Timelines) > 0 {
@@ -101,15 +129,15 @@ func (s *Store) where(f EventFilter) *sqlWhere {
 		var ors []string
 		var args []any
 		for _, y := range f.Years {
-			c, a := s.overlap(yearStart(y), yearEnd(y))
+			c, a := overlap(yearStart(y), yearEnd(y))
 			ors = append(ors, "("+c+")")
 			args = append(args, a...)
 		}
 		w.add("("+strings.Join(ors, " OR ")+")", args...)
 	}
 	if !f.From.IsZero() || !f.To.IsZero() {
-		c, a := s.overlap(f.From, f.To)
-		w.add("("+c+")", a...)
+		c, a := overlap(f.From, f.To)
+		w.add(c, a...)
 	}
 	if len(f.Actors) > 0 {
 		w.add("e.id IN (SELECT ea.event_id FROM event_actors ea WHERE ea.actor_id IN ?)", f.Actors)
@@ -121,6 +149,21 @@ func (s *Store) where(f EventFilter) *sqlWhere {
 		w.add("e.id IN (SELECT et.event_id FROM event_tags et WHERE et.tag IN ?)", f.Tags)
 	}
 	return w
+}
+
+// indexHint adds the start_date range that lets an unordered query (a
+// count) use the (start_date, id) and long_span indexes. It never changes
+// the result: the exact conditions are already in w.
+func (s *Store) indexHint(w *sqlWhere, f EventFilter) {
+	lo, hi := startBounds(f)
+	if lo.IsZero() {
+		return
+	}
+	if hi.IsZero() {
+		w.add("(e.start_date >= ? OR "+s.longSpan()+")", lo)
+		return
+	}
+	w.add("((e.start_date >= ? AND e.start_date <= ?) OR ("+s.longSpan()+" AND e.start_date < ?))", lo, hi, lo)
 }
 
 func yearStart(y int) Date { return Date{Year: y, Month: 1, Day: 1} }

@@ -72,9 +72,35 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 	if limit <= 0 {
 		limit = 50
 	}
-	query = "SELECT " + eventColumns + " FROM events e WHERE " + w.String() +
-		" ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
-	return query, append(w.args, limit+1), limit
+	order := " ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
+	lo, hi := startBounds(f)
+	if lo.IsZero() {
+		query = "SELECT " + eventColumns + " FROM events e WHERE " + w.String() + order
+		return query, append(w.args, limit+1), limit
+	}
+	// A lower date bound: read short events from an index range on
+	// start_date and long ones from the partial long_span index, each in
+	// order and limited, then merge. The two arms are disjoint by start_date.
+	// (A single query with an OR tempts PostgreSQL into walking the whole
+	// (start_date, id) index from one end, filtering as it goes.)
+	short := "e.start_date >= ?"
+	shortArgs := []any{lo}
+	if !hi.IsZero() {
+		short += " AND e.start_date <= ?"
+		shortArgs = append(shortArgs, hi)
+	}
+	query = "SELECT * FROM (" +
+		"SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + w.String() + " AND " + short + order + ") AS short_events" +
+		" UNION ALL " +
+		"SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + w.String() + " AND " + s.longSpan() +
+		" AND e.start_date < ?" + order + ") AS long_events" +
+		") AS e" + order
+	args = append(args, w.args...)
+	args = append(args, shortArgs...)
+	args = append(args, limit+1)
+	args = append(args, w.args...)
+	args = append(args, lo, limit+1, limit+1)
+	return query, args, limit
 }
 
 // ExplainEvents returns the database's plan for the query FindEvents runs
@@ -144,6 +170,7 @@ type YearCount struct {
 func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCount, int, error) {
 	f.After = nil
 	w := s.where(f)
+	s.indexHint(w, f)
 	if len(f.Years) > 0 {
 		w.add("y.year IN ?", f.Years)
 	}
@@ -162,6 +189,7 @@ func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCou
 		return nil, 0, translate(err)
 	}
 	total := s.where(f)
+	s.indexHint(total, f)
 	var n int64
 	if err := db.Raw("SELECT count(*) FROM events e WHERE "+total.String(), total.args...).Scan(&n).Error; err != nil {
 		return nil, 0, translate(err)

@@ -32,6 +32,7 @@ func TestBadInput(t *testing.T) {
 		{"/v1/events?limit=501", 400, "limit", "1 to 500"},
 		{"/v1/events?limit=-1", 400, "limit", "1 to 500"},
 		{"/v1/events?limit=ten", 400, "limit", "1 to 500"},
+		{"/v1/events?limit=%2B5", 400, "limit", "1 to 500"},
 		{"/v1/events?sort=title", 400, "sort", "date, -date"},
 		{"/v1/events?type=party", 400, "type", "not one of"},
 		{"/v1/events?status=done", 400, "status", "not one of"},
