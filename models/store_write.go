@@ -88,7 +88,16 @@ func (s *Store) upsert(ctx context.Context, table, id string, record any, cols [
 			return Unchanged, translate(err)
 		}
 	}
+	if err := s.bumpVersion(ctx, now); err != nil {
+		return Unchanged, err
+	}
 	return result, nil
+}
+
+// bumpVersion marks the dataset as changed, in the caller's transaction.
+func (s *Store) bumpVersion(ctx context.Context, now time.Time) error {
+	return translate(s.db.WithContext(ctx).
+		Exec("UPDATE dataset_state SET version = version + 1, updated_at = ? WHERE id = 1", now).Error)
 }
 
 func (s *Store) replaceAliases(ctx context.Context, table, column, id string, aliases []string) error {
