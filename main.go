@@ -17,11 +17,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,6 +57,18 @@ type config struct {
 	maxIdleConns    int
 	connMaxLifetime time.Duration
 	shutdownTimeout time.Duration
+	cacheMaxAge     time.Duration
+	// shutdownReadinessDelay is how long /readyz answers 503 before the
+	// listener closes, for load balancers to notice.
+	shutdownReadinessDelay time.Duration
+	// statementTimeout is PostgreSQL's statement_timeout; 0 leaves it.
+	statementTimeout time.Duration
+	// rateLimit (requests a second, 0 for no limit) and rateBurst bound
+	// what one client IP may send.
+	rateLimit float64
+	rateBurst int
+	// The http.Server's timeouts.
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -121,6 +135,35 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.maxIdleConns = integer("DB_MAX_IDLE_CONNS", 10)
 	c.connMaxLifetime = duration("DB_CONN_MAX_LIFETIME", 30*time.Minute)
 	c.shutdownTimeout = duration("SHUTDOWN_TIMEOUT", 20*time.Second)
+	c.cacheMaxAge = duration("CACHE_MAX_AGE", 60*time.Second)
+	if v := getenv("SHUTDOWN_READINESS_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("SHUTDOWN_READINESS_DELAY=%q is not a duration such as 5s (0 for none)", v))
+		}
+		c.shutdownReadinessDelay = d
+	}
+	c.statementTimeout = 10 * time.Second
+	if v := getenv("DB_STATEMENT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("DB_STATEMENT_TIMEOUT=%q is not a duration such as 10s (0 for none)", v))
+		}
+		c.statementTimeout = d
+	}
+	c.rateLimit = 10
+	if v := getenv("RATE_LIMIT_RPS"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			errs = append(errs, fmt.Errorf("RATE_LIMIT_RPS=%q is not a number of requests a second (0 for no limit)", v))
+		}
+		c.rateLimit = f
+	}
+	c.rateBurst = integer("RATE_LIMIT_BURST", 20)
+	c.readHeaderTimeout = duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second)
+	c.readTimeout = duration("HTTP_READ_TIMEOUT", 15*time.Second)
+	c.writeTimeout = duration("HTTP_WRITE_TIMEOUT", 60*time.Second)
+	c.idleTimeout = duration("HTTP_IDLE_TIMEOUT", 120*time.Second)
 	if v := getenv("TRUSTED_PROXIES"); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			c.trustedProxies = append(c.trustedProxies, strings.TrimSpace(p))
@@ -152,6 +195,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	store, err := models.Open(ctx, models.Config{
 		DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath, Logger: log,
 		MaxOpenConns: cfg.maxOpenConns, MaxIdleConns: cfg.maxIdleConns, ConnMaxLifetime: cfg.connMaxLifetime,
+		StatementTimeout: cfg.statementTimeout,
 	})
 	if err != nil {
 		return err
@@ -226,18 +270,25 @@ func loadSeed(ctx context.Context, store *models.Store, log *slog.Logger) error 
 }
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
+	var draining atomic.Bool
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
-		TrustedProxies: cfg.trustedProxies})
+		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
+		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge})
+	if err != nil {
+		return err
+	}
+	handler, err := api.Compress(router)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           router,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
@@ -250,11 +301,27 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", cfg.shutdownTimeout)
+	// Shut down in the order a load balancer needs. First stop claiming
+	// readiness while still serving, so that it routes new requests
+	// elsewhere; after the readiness delay stop accepting, and give the
+	// requests in flight the grace period to finish. run closes the database
+	// pool after serve returns, so those requests still have it.
+	draining.Store(true)
+	srv.SetKeepAlivesEnabled(false)
+	log.Info("shutting down", "readiness_delay", cfg.shutdownReadinessDelay, "grace", cfg.shutdownTimeout)
+	if cfg.shutdownReadinessDelay > 0 {
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(cfg.shutdownReadinessDelay):
+		}
+	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		srv.Close()
+		return fmt.Errorf("shutdown: requests still running after SHUTDOWN_TIMEOUT=%s were cut off: %w", cfg.shutdownTimeout, err)
 	}
+	log.Info("server stopped; closing the database pool")
 	return nil
 }

@@ -23,7 +23,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestLoadConfigRejectsBadValues(t *testing.T) {
 	for _, kv := range [][2]string{{"PORT", "http"}, {"LOG_LEVEL", "loud"}, {"MIGRATE_ON_START", "maybe"},
-		{"DB_MAX_OPEN_CONNS", "0"}, {"SHUTDOWN_TIMEOUT", "soon"}} {
+		{"DB_MAX_OPEN_CONNS", "0"}, {"SHUTDOWN_TIMEOUT", "soon"}, {"SHUTDOWN_READINESS_DELAY", "-1s"}} {
 		_, err := loadConfig(env(map[string]string{kv[0]: kv[1]}))
 		if err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("%s=%s: got %v, want an error naming %s", kv[0], kv[1], err, kv[0])

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,6 +26,23 @@ type Store interface {
 	// FindEventByID returns ErrNotFound for an unknown id.
 	FindEventByID(ctx context.Context, id string) (models.Event, error)
 	CountEventsByYear(ctx context.Context, f models.EventFilter) ([]models.YearCount, int, error)
+	// StreamEvents calls start with the number of matching events, then fn
+	// with batches of them, all read in one snapshot.
+	StreamEvents(ctx context.Context, f models.EventFilter, batch int, start func(total int) error,
+		fn func([]models.Event) error) error
+	// DatasetState identifies the current content, for ETags.
+	DatasetState(ctx context.Context) (models.DatasetState, error)
+	// CountFacets counts the events matching f by year, type, status,
+	// actor, place and tag. A q SQLite cannot run is a ValidationError.
+	CountFacets(ctx context.Context, f models.EventFilter) (models.Facets, error)
+	// FindActors, FindPlaces and FindTags return one page of the catalog
+	// in id order, and whether more follow.
+	FindActors(ctx context.Context, f models.CatalogFilter) ([]models.ActorUsage, bool, error)
+	FindPlaces(ctx context.Context, f models.CatalogFilter) ([]models.PlaceUsage, bool, error)
+	FindTags(ctx context.Context, f models.CatalogFilter) ([]models.TagUsage, bool, error)
+	// FindActorByID and FindPlaceByID return ErrNotFound for an unknown id.
+	FindActorByID(ctx context.Context, id string) (models.ActorUsage, error)
+	FindPlaceByID(ctx context.Context, id string) (models.PlaceUsage, error)
 }
 
 var _ Store = (*models.Store)(nil)
@@ -40,6 +58,23 @@ type Config struct {
 	// TrustedProxies lists the proxies whose X-Forwarded-For is believed.
 	// Empty trusts none.
 	TrustedProxies []string
+	// Ready, when set, reports whether the process still takes new work.
+	// While it returns false /readyz answers 503 without asking the
+	// database: main turns it false on SIGTERM, so that load balancers stop
+	// routing here before the listener closes. Nil means always ready.
+	Ready func() bool
+	// RateLimit is how many requests a second one client IP may send on
+	// average, and RateBurst how many it may send at once; past that it is
+	// answered 429. Zero RateLimit turns limiting off. Health probes and
+	// /metrics are never limited.
+	RateLimit float64
+	RateBurst int
+	// WriteTimeout is the http.Server's WriteTimeout: how long a response,
+	// or one chunk of a streamed one (see extendWriteDeadline), may take
+	// to write. Zero means 60 seconds.
+	WriteTimeout time.Duration
+	// CacheMaxAge is the Cache-Control max-age of /v1 responses.
+	CacheMaxAge time.Duration
 }
 
 // server holds the handlers' dependencies.
@@ -48,6 +83,11 @@ type server struct {
 	log     *slog.Logger
 	spec    []byte
 	cursors cursorCodec
+	cache   cacheState
+	ready   func() bool
+	metrics *metrics
+	// writeTimeout is how far extendWriteDeadline pushes the deadline.
+	writeTimeout time.Duration
 }
 
 // New returns the router with every route of the service. Keep this list
@@ -61,7 +101,12 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	if len(key) == 0 {
 		key = []byte("timeline-default-cursor-key")
 	}
-	s := &server{store: store, log: log, spec: cfg.Spec, cursors: cursorCodec{key: key}}
+	s := &server{store: store, log: log, spec: cfg.Spec, cursors: cursorCodec{key: key}, ready: cfg.Ready,
+		metrics: newMetrics(store, log), writeTimeout: cfg.WriteTimeout}
+	s.cache = newCacheState(cfg.CacheMaxAge, cfg.Spec, key)
+	if s.writeTimeout <= 0 {
+		s.writeTimeout = 60 * time.Second
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -69,21 +114,37 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = false
-	r.Use(requestID(), accessLog(log), recovery(log), problems(log))
-	r.NoRoute(handle(func(c *gin.Context) error {
-		return notFound("There is no resource at this path. See /openapi.yaml for the routes.")
-	}))
+	// Outermost first: every response, the problems written below
+	// included, gets an id, the security headers, a log line and metrics.
+	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log), publicCORS())
+	if cfg.RateLimit > 0 {
+		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics))
+	}
+	r.Use(limitRequest())
+	// Trailing slashes are redirected by noRoute rather than by gin, which
+	// would answer before any middleware ran.
+	r.RedirectTrailingSlash = false
+	r.NoRoute(handle(noRoute(r)))
 
 	r.GET("/healthz", handle(s.healthz))
 	r.GET("/readyz", handle(s.readyz))
 	r.GET("/openapi.yaml", handle(s.openAPI))
+	r.GET("/metrics", handle(s.metricsEndpoint))
 
 	v1 := r.Group("/v1")
 	v1.GET("/timelines", handle(s.listTimelines))
 	v1.GET("/timelines/:id", handle(s.getTimeline))
 	v1.GET("/events", handle(s.listEvents))
+	v1.GET("/events.csv", handle(s.listEventsAs(formatCSV)))
+	v1.GET("/events.ndjson", handle(s.listEventsAs(formatNDJSON)))
 	v1.GET("/events/:id", handle(s.getEvent))
 	v1.GET("/years", handle(s.listYears))
+	v1.GET("/facets", handle(s.listFacets))
+	v1.GET("/actors", handle(s.listActors))
+	v1.GET("/actors/:id", handle(s.getActor))
+	v1.GET("/places", handle(s.listPlaces))
+	v1.GET("/places/:id", handle(s.getPlace))
+	v1.GET("/tags", handle(s.listTags))
 	return r, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -23,9 +24,12 @@ const maxCursorBytes = 512
 type cursorCodec struct{ key []byte }
 
 type cursorPayload struct {
-	Start string `json:"s"`
+	Start string `json:"s,omitempty"`
 	ID    string `json:"i"`
 	Query string `json:"q"`
+	// Rank is the last event's search rank, in listings sorted by
+	// relevance only: cursors of other listings are as before.
+	Rank *float64 `json:"r,omitempty"`
 }
 
 var errBadCursor = errors.New("malformed or tampered cursor; use links.next from a previous page")
@@ -40,9 +44,27 @@ func queryFingerprint(f models.EventFilter) string {
 	}
 	years := slices.Clone(f.Years)
 	slices.Sort(years)
+	names := func(s []string) string {
+		keys := make([]string, len(s))
+		for i, n := range s {
+			keys[i] = models.NameKey(n)
+		}
+		return sorted(keys)
+	}
 	canon := fmt.Sprintf("t=%s|y=%v|ty=%s|st=%s|a=%s|p=%s|tg=%s|f=%s|to=%s|d=%t",
-		sorted(f.Timelines), years, sorted(f.Types), sorted(f.Statuses), sorted(f.Actors),
-		sorted(f.Places), sorted(f.Tags), f.From, f.To, f.Descending)
+		sorted(f.Timelines), years, sorted(f.Types), sorted(f.Statuses), names(f.Actors),
+		names(f.Places), sorted(f.Tags), f.From, f.To, f.Descending)
+	// Later parameters are added only when set, so that cursors issued
+	// before they existed still match the same queries.
+	if !f.Query.IsZero() {
+		canon += "|q=" + f.Query.String()
+	}
+	if f.Within {
+		canon += "|m=within"
+	}
+	if f.Relevance {
+		canon += "|sort=relevance"
+	}
 	sum := sha256.Sum256([]byte(canon))
 	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
@@ -55,34 +77,79 @@ func (cc cursorCodec) sign(b []byte) []byte {
 
 // encode returns the cursor that continues f after key.
 func (cc cursorCodec) encode(f models.EventFilter, key models.EventKey) string {
-	b, _ := json.Marshal(cursorPayload{Start: key.StartDate.String(), ID: key.ID, Query: queryFingerprint(f)})
-	return base64.RawURLEncoding.EncodeToString(b) + "." + base64.RawURLEncoding.EncodeToString(cc.sign(b))
+	p := cursorPayload{Start: key.StartDate.String(), ID: key.ID, Query: queryFingerprint(f)}
+	if f.Relevance {
+		rank := 0.0
+		if key.Rank != nil && !math.IsNaN(*key.Rank) && !math.IsInf(*key.Rank, 0) {
+			rank = *key.Rank
+		}
+		p.Rank = &rank
+	}
+	return cc.seal(p)
 }
 
 // decode checks a cursor against the query it is used with.
 func (cc cursorCodec) decode(s string, f models.EventFilter) (models.EventKey, error) {
-	if len(s) > maxCursorBytes {
+	p, err := cc.open(s, queryFingerprint(f))
+	if err != nil {
+		return models.EventKey{}, err
+	}
+	d, err := models.ParseDate(p.Start)
+	if err != nil || !models.ValidSlug(p.ID) || f.Relevance && p.Rank == nil {
 		return models.EventKey{}, errBadCursor
+	}
+	key := models.EventKey{StartDate: d, ID: p.ID}
+	if f.Relevance {
+		key.Rank = p.Rank
+	}
+	return key, nil
+}
+
+// encodeID returns the cursor that continues a listing in id order after
+// id; fingerprint identifies the listing.
+func (cc cursorCodec) encodeID(fingerprint, id string) string {
+	return cc.seal(cursorPayload{ID: id, Query: fingerprint})
+}
+
+// decodeID checks a cursor of a listing in id order and returns its id.
+func (cc cursorCodec) decodeID(s, fingerprint string) (string, error) {
+	p, err := cc.open(s, fingerprint)
+	if err != nil {
+		return "", err
+	}
+	if p.Start != "" || p.Rank != nil || !models.ValidSlug(p.ID) {
+		return "", errBadCursor
+	}
+	return p.ID, nil
+}
+
+// seal encodes and signs a payload.
+func (cc cursorCodec) seal(p cursorPayload) string {
+	b, _ := json.Marshal(p)
+	return base64.RawURLEncoding.EncodeToString(b) + "." + base64.RawURLEncoding.EncodeToString(cc.sign(b))
+}
+
+// open checks a cursor's signature and that it belongs to the listing
+// with this fingerprint.
+func (cc cursorCodec) open(s, fingerprint string) (cursorPayload, error) {
+	if len(s) > maxCursorBytes {
+		return cursorPayload{}, errBadCursor
 	}
 	body, sig, ok := strings.Cut(s, ".")
 	if !ok {
-		return models.EventKey{}, errBadCursor
+		return cursorPayload{}, errBadCursor
 	}
 	b, err1 := base64.RawURLEncoding.DecodeString(body)
 	mac, err2 := base64.RawURLEncoding.DecodeString(sig)
 	if err1 != nil || err2 != nil || !hmac.Equal(mac, cc.sign(b)) {
-		return models.EventKey{}, errBadCursor
+		return cursorPayload{}, errBadCursor
 	}
 	var p cursorPayload
 	if err := json.Unmarshal(b, &p); err != nil {
-		return models.EventKey{}, errBadCursor
+		return cursorPayload{}, errBadCursor
 	}
-	if p.Query != queryFingerprint(f) {
-		return models.EventKey{}, errors.New("this cursor belongs to a query with other filters or another sort; repeat the query without a cursor")
+	if p.Query != fingerprint {
+		return cursorPayload{}, errors.New("this cursor belongs to a query with other filters or another sort; repeat the query without a cursor")
 	}
-	d, err := models.ParseDate(p.Start)
-	if err != nil || !models.ValidSlug(p.ID) {
-		return models.EventKey{}, errBadCursor
-	}
-	return models.EventKey{StartDate: d, ID: p.ID}, nil
+	return p, nil
 }

@@ -20,20 +20,52 @@ type eventMeta struct {
 	Sort  string `json:"sort"`
 }
 
-// listEvents answers GET /v1/events: filtered, sorted, keyset-paged.
-func (s *server) listEvents(c *gin.Context) error {
+// listEvents answers GET /v1/events: filtered, sorted, keyset-paged JSON,
+// or a streamed export of every matching event when another format is
+// asked for.
+func (s *server) listEvents(c *gin.Context) error { return s.events(c, "") }
+
+// listEventsAs answers GET /v1/events.csv and /v1/events.ndjson.
+func (s *server) listEventsAs(fm format) handler {
+	return func(c *gin.Context) error { return s.events(c, fm) }
+}
+
+func (s *server) events(c *gin.Context, suffix format) error {
 	values := c.Request.URL.Query()
-	p := newParams(values, append([]string{"sort", "limit", "cursor"}, filterParams...)...)
+	p := newParams(values, append([]string{"sort", "limit", "cursor", "format"}, filterParams...)...)
 	f := p.filter()
+	fm, err := negotiate(c, p, suffix)
+	if err != nil {
+		return err
+	}
 	sort := "date"
 	if v, ok := p.single("sort"); ok {
 		switch v {
 		case "date":
 		case "-date":
 			sort, f.Descending = v, true
+		case "relevance":
+			if f.Query.IsZero() {
+				p.errs.Add("sort", "relevance ranks the matches of a search; give q as well")
+			}
+			sort, f.Relevance = v, true
 		default:
-			p.errs.Add("sort", "%q is not one of date, -date", v)
+			p.errs.Add("sort", "%q is not one of date, -date, relevance", v)
 		}
+	}
+	if fm != formatJSON {
+		for _, name := range []string{"limit", "cursor"} {
+			if values.Has(name) {
+				p.errs.Add(name, "%s exports stream every matching event; %s pages JSON only", fm, name)
+			}
+		}
+		if err := p.err(); err != nil {
+			return err
+		}
+		if done, err := s.notModified(c); done || err != nil {
+			return err
+		}
+		return s.export(c, f, fm, values)
 	}
 	f.Limit = p.limit()
 	if err := p.err(); err != nil {
@@ -46,6 +78,9 @@ func (s *server) listEvents(c *gin.Context) error {
 			return p.err()
 		}
 		f.After = &key
+	}
+	if done, err := s.notModified(c); done || err != nil {
+		return err
 	}
 
 	events, more, err := s.store.FindEvents(c.Request.Context(), f)
@@ -60,7 +95,7 @@ func (s *server) listEvents(c *gin.Context) error {
 	if more {
 		last := events[len(events)-1]
 		next := cloneValues(values)
-		next.Set("cursor", s.cursors.encode(f, models.EventKey{StartDate: last.Span.Start, ID: last.ID}))
+		next.Set("cursor", s.cursors.encode(f, last.Key()))
 		link := c.Request.URL.Path + canonicalQuery(next)
 		body.Links.Next = &link
 		c.Header("Link", "<"+link+`>; rel="next"`)
@@ -77,6 +112,9 @@ func (s *server) getEvent(c *gin.Context) error {
 	id := c.Param("id")
 	if !models.ValidSlug(id) {
 		return notFound("No event has the id " + quoteID(id) + ".")
+	}
+	if done, err := s.notModified(c); done || err != nil {
+		return err
 	}
 	e, err := s.store.FindEventByID(c.Request.Context(), id)
 	if err == models.ErrNotFound {
@@ -111,6 +149,9 @@ func (s *server) listYears(c *gin.Context) error {
 	p := newParams(values, filterParams...)
 	f := p.filter()
 	if err := p.err(); err != nil {
+		return err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
 	counts, total, err := s.store.CountEventsByYear(c.Request.Context(), f)

@@ -1,10 +1,16 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
+
+// readyTimeout bounds the readiness check's ping, so that /readyz answers
+// within seconds even when the database hangs instead of refusing.
+const readyTimeout = 2 * time.Second
 
 type healthBody struct {
 	Status string `json:"status"`
@@ -19,13 +25,20 @@ func (s *server) healthz(c *gin.Context) error {
 	return writeJSON(c, healthBody{Status: "ok"})
 }
 
-// readyz says whether the database answers.
+// readyz says whether this instance should get traffic: not while it shuts
+// down, and only while the database answers within readyTimeout.
 func (s *server) readyz(c *gin.Context) error {
 	if err := newParams(c.Request.URL.Query()).err(); err != nil {
 		return err
 	}
 	c.Header("Cache-Control", "no-store")
-	if err := s.store.Ping(c.Request.Context()); err != nil {
+	if s.ready != nil && !s.ready() {
+		return &Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "The server is shutting down."}
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "error", err)
 		return &Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "The database does not answer."}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/csto-timeline/timeline/models"
 )
@@ -81,6 +83,16 @@ func (p *params) list(name string, valid func(string) error) []string {
 	if !ok {
 		return nil
 	}
+	// Count before validating: repeats count too, so a long list of one
+	// value repeated costs no more than the bound allows.
+	total := 0
+	for _, v := range vs {
+		total += strings.Count(v, ",") + 1
+	}
+	if total > maxListValues {
+		p.errs.Add(name, "has %d values; at most %d are allowed", total, maxListValues)
+		return nil
+	}
 	var out []string
 	for _, v := range vs {
 		if len(v) > maxParamBytes {
@@ -127,6 +139,27 @@ func oneOf(vocabulary []string) func(string) error {
 	}
 }
 
+// maxNameBytes bounds one actor or place name in a filter.
+const maxNameBytes = 200
+
+// validName accepts an id or any name a person might type for an actor or
+// place ("ODKB", "Kyrgyz Republic"): printable UTF-8 of reasonable length.
+// Whether anything answers to it is the store's business: an unknown name,
+// like an unknown id, matches no event.
+func validName(kind string) func(string) error {
+	return func(s string) error {
+		switch {
+		case !utf8.ValidString(s):
+			return fmt.Errorf("%s name is not valid UTF-8", kind)
+		case len(s) > maxNameBytes:
+			return fmt.Errorf("%s name is longer than %d bytes", kind, maxNameBytes)
+		case strings.IndexFunc(s, unicode.IsControl) >= 0:
+			return fmt.Errorf("%s name contains a control character", kind)
+		}
+		return nil
+	}
+}
+
 func validYear(s string) error {
 	if len(s) != 4 || strings.Trim(s, "0123456789") != "" || s == "0000" {
 		return fmt.Errorf("%q is not a four-digit year", s)
@@ -134,8 +167,8 @@ func validYear(s string) error {
 	return nil
 }
 
-// filter reads the event filter parameters shared by /v1/events and
-// /v1/years.
+// filter reads the event filter parameters shared by /v1/events,
+// /v1/years and /v1/facets.
 func (p *params) filter() models.EventFilter {
 	var f models.EventFilter
 	f.Timelines = p.list("timeline", validSlug("timeline"))
@@ -145,9 +178,25 @@ func (p *params) filter() models.EventFilter {
 	}
 	f.Types = p.list("type", oneOf(models.EventTypes))
 	f.Statuses = p.list("status", oneOf(models.EventStatuses))
-	f.Actors = p.list("actor", validSlug("actor"))
-	f.Places = p.list("place", validSlug("place"))
+	f.Actors = p.list("actor", validName("actor"))
+	f.Places = p.list("place", validName("place"))
 	f.Tags = p.list("tag", validSlug("tag"))
+	if s, ok := p.single("q"); ok {
+		q, err := models.ParseSearchQuery(s)
+		if err != nil {
+			p.errs.Add("q", "%v", err)
+		}
+		f.Query = q
+	}
+	if s, ok := p.single("match"); ok {
+		switch s {
+		case "overlaps":
+		case "within":
+			f.Within = true
+		default:
+			p.errs.Add("match", "%q is not one of overlaps, within", s)
+		}
+	}
 	if s, ok := p.single("from"); ok {
 		first, _, _, err := models.ParsePartialDate(s)
 		if err != nil {
@@ -169,7 +218,7 @@ func (p *params) filter() models.EventFilter {
 }
 
 // filterParams are the names filter reads.
-var filterParams = []string{"timeline", "year", "from", "to", "type", "status", "actor", "place", "tag"}
+var filterParams = []string{"timeline", "year", "from", "to", "match", "type", "status", "actor", "place", "tag", "q"}
 
 // limit reads the page size.
 func (p *params) limit() int {

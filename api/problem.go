@@ -113,7 +113,6 @@ func problems(log *slog.Logger) gin.HandlerFunc {
 			log.ErrorContext(c.Request.Context(), "request failed", "request_id", c.GetString(requestIDKey),
 				"route", c.FullPath(), "status", p.Status, "error", err)
 		}
-		p.Instance = c.Request.URL.RequestURI()
 		if p.Status == http.StatusServiceUnavailable {
 			c.Header("Retry-After", "5")
 		}
@@ -121,8 +120,14 @@ func problems(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// writeProblem answers with p. Its instance is the request's id, the key
+// to the server's logs of this occurrence.
 func writeProblem(c *gin.Context, p *Problem) {
-	c.Header("Cache-Control", "no-store")
+	p.Instance = requestURN(c)
+	h := c.Writer.Header()
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	h.Set("Cache-Control", "no-store")
 	c.Render(p.Status, problemJSON{p})
 }
 

@@ -19,6 +19,9 @@ func (s *server) listTimelines(c *gin.Context) error {
 	if err := newParams(c.Request.URL.Query()).err(); err != nil {
 		return err
 	}
+	if done, err := s.notModified(c); done || err != nil {
+		return err
+	}
 	ts, err := s.store.ListTimelines(c.Request.Context())
 	if err != nil {
 		return err
@@ -42,6 +45,9 @@ func (s *server) getTimeline(c *gin.Context) error {
 	id := c.Param("id")
 	if !models.ValidSlug(id) {
 		return notFound("No timeline has the id " + quoteID(id) + ".")
+	}
+	if done, err := s.notModified(c); done || err != nil {
+		return err
 	}
 	t, err := s.store.FindTimelineByID(c.Request.Context(), id)
 	if err == models.ErrNotFound {

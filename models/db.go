@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +32,12 @@ type Config struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// StatementTimeout is PostgreSQL's statement_timeout for every
+	// connection: a backstop that cancels any statement running longer,
+	// whatever its caller's context says. The store reports such a
+	// statement as ErrTimeout. Zero leaves the server's setting alone.
+	// SQLite has no equivalent and ignores it.
+	StatementTimeout time.Duration
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -49,7 +57,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	switch {
 	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
 		dialect = DialectPostgres
-		dialector = postgres.Open(cfg.DatabaseURL)
+		dsn, err := withStatementTimeout(cfg.DatabaseURL, cfg.StatementTimeout)
+		if err != nil {
+			return nil, err
+		}
+		dialector = postgres.Open(withConnectTimeout(dsn))
 	case cfg.DatabaseURL != "":
 		return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql://")
 	default:
@@ -84,6 +96,23 @@ func sqliteDSN(path string) string {
 	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 }
 
+// withStatementTimeout adds statement_timeout to a postgres:// URL. pgx
+// sends parameters it does not know itself to the server at connect, so
+// every connection of the pool starts with the setting.
+func withStatementTimeout(dsn string, d time.Duration) (string, error) {
+	if d <= 0 {
+		return dsn, nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL is not a URL")
+	}
+	q := u.Query()
+	q.Set("statement_timeout", strconv.FormatInt(max(d.Milliseconds(), 1), 10))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
 func configurePool(db *sql.DB, cfg Config, dialect string) {
 	maxOpen, maxIdle, life := cfg.MaxOpenConns, cfg.MaxIdleConns, cfg.ConnMaxLifetime
 	if maxOpen <= 0 {
@@ -105,6 +134,9 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // DB returns the underlying GORM handle, for tests and tools.
 func (s *Store) DB() *gorm.DB { return s.db }
+
+// Pool returns the connection pool, whose statistics the API exports.
+func (s *Store) Pool() (*sql.DB, error) { return s.db.DB() }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -133,4 +165,3 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(&Store{db: tx, dialect: s.dialect})
 	})
 }
-

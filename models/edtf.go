@@ -201,3 +201,39 @@ func displayPoint(p point) string {
 	}
 	return s
 }
+
+// DateParts is a date with only the parts its precision supports: Month
+// and Day are zero when unknown. A decade is given by its first year.
+type DateParts struct {
+	Year, Month, Day int
+}
+
+// Points returns the parts of the span's start and, for an interval, of its
+// end (ok is false for a single date): "2019-10-08/2019-10-29" gives
+// {2019 10 8} and {2019 10 29}, "2002" gives {2002 0 0}.
+func (s Span) Points() (start DateParts, end DateParts, interval bool) {
+	parts := strings.Split(s.EDTF, "/")
+	toParts := func(raw string) DateParts {
+		p, err := parsePoint(raw)
+		if err != nil {
+			return DateParts{Year: s.Start.Year}
+		}
+		d := DateParts{Year: p.start.Year}
+		switch p.precision {
+		case PrecisionDay:
+			d.Month, d.Day = int(p.start.Month), p.start.Day
+		case PrecisionMonth:
+			d.Month = int(p.start.Month)
+		}
+		return d
+	}
+	start = toParts(parts[0])
+	if len(parts) == 2 {
+		end = toParts(parts[1])
+		if p, err := parsePoint(parts[1]); err == nil && p.precision == PrecisionDecade {
+			end.Year = p.end.Year // the last year of the decade
+		}
+		return start, end, true
+	}
+	return start, DateParts{}, false
+}

@@ -68,3 +68,34 @@ func FuzzParseEDTF(f *testing.F) {
 		_ = span.Display()
 	})
 }
+
+func TestSpanPoints(t *testing.T) {
+	tests := []struct {
+		in         string
+		start, end DateParts
+		interval   bool
+	}{
+		{"2002", DateParts{2002, 0, 0}, DateParts{}, false},
+		{"2019-10", DateParts{2019, 10, 0}, DateParts{}, false},
+		{"2020-05-26", DateParts{2020, 5, 26}, DateParts{}, false},
+		{"2020-05~", DateParts{2020, 5, 0}, DateParts{}, false},
+		{"199X", DateParts{1990, 0, 0}, DateParts{}, false},
+		{"2019-10-08/2019-10-29", DateParts{2019, 10, 8}, DateParts{2019, 10, 29}, true},
+		{"199X/2020-06", DateParts{1990, 0, 0}, DateParts{2020, 6, 0}, true},
+		{"2013/200X", DateParts{2013, 0, 0}, DateParts{2009, 0, 0}, true},
+	}
+	for _, tt := range tests {
+		span, err := ParseEDTF(tt.in)
+		if tt.in == "2013/200X" {
+			// Not a valid interval (ends before it starts); build the span by hand.
+			span, err = Span{EDTF: tt.in}, nil
+		}
+		if err != nil {
+			t.Fatalf("ParseEDTF(%q): %v", tt.in, err)
+		}
+		start, end, interval := span.Points()
+		if diff := cmp.Diff([]any{tt.start, tt.end, tt.interval}, []any{start, end, interval}); diff != "" {
+			t.Errorf("%q.Points() (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}

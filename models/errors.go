@@ -17,6 +17,9 @@ var (
 	ErrInvalid = errors.New("invalid input")
 	// ErrUnavailable means the database could not be reached or timed out.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrTimeout means a statement ran past the database's statement
+	// timeout: the query asked for too much. It matches ErrUnavailable.
+	ErrTimeout = fmt.Errorf("%w: statement timed out", ErrUnavailable)
 )
 
 // FieldError names one invalid field (or query parameter) and why.

@@ -99,6 +99,16 @@ type Event struct {
 	Tags        []string
 	Citations   []Citation
 	UpdatedAt   time.Time
+	// Rank is the event's search rank when it was listed by relevance (see
+	// EventFilter.Relevance), and 0 otherwise.
+	Rank float64
+}
+
+// Key returns the event's position in a listing, the key that continues
+// the listing after it.
+func (e Event) Key() EventKey {
+	rank := e.Rank
+	return EventKey{StartDate: e.Span.Start, ID: e.ID, Rank: &rank}
 }
 
 // Validate checks the event's own fields and returns a *ValidationError

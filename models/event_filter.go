@@ -2,6 +2,7 @@ package models
 
 import (
 	"strings"
+	"time"
 )
 
 // EventFilter selects events. Fields combine with AND; the values inside a
@@ -18,7 +19,18 @@ type EventFilter struct {
 	// From and To keep events whose span overlaps [From, To]; either may be
 	// zero for an open end.
 	From, To Date
+	// Within makes the date conditions (Years, From, To) keep only events
+	// whose whole span lies inside the period, instead of every event that
+	// overlaps it: an event known only to the year 2019 is in 2019 but not
+	// within May 2019.
+	Within bool
+	// Query keeps events whose search text (title, summary, quotes, actor
+	// and place names) matches a full-text query.
+	Query SearchQuery
 
+	// Relevance sorts by search rank, best first, then by (start_date, id);
+	// it needs a Query. Descending does not apply to it.
+	Relevance bool
 	// Descending sorts by (start_date, id) descending instead of ascending.
 	Descending bool
 	// After continues a listing after this key (keyset paging).
@@ -26,12 +38,20 @@ type EventFilter struct {
 	// Limit is the page size; the store reads one more to know if a next
 	// page exists.
 	Limit int
+
+	// resolved says that actorIDs and placeIDs hold the ids that Actors and
+	// Places name (see resolveNames).
+	resolved           bool
+	actorIDs, placeIDs []string
 }
 
-// EventKey is an event's position in date order: the keyset cursor.
+// EventKey is an event's position in its listing's order: the keyset cursor.
 type EventKey struct {
 	StartDate Date
 	ID        string
+	// Rank is the event's search rank, for listings sorted by relevance.
+	// When it is nil there, the store computes it from the event's id.
+	Rank *float64
 }
 
 // maxShortSpan is the longest span, in days, of an event that is not
@@ -82,13 +102,32 @@ func overlap(from, to Date) (string, []any) {
 	return "e.end_date >= ? AND e.start_date <= ?", []any{from, to}
 }
 
+// within returns the exact condition "the event's span lies inside [from,
+// to]"; either end may be zero for an open range.
+func within(from, to Date) (string, []any) {
+	switch {
+	case from.IsZero() && to.IsZero():
+		return "TRUE", nil
+	case from.IsZero():
+		return "e.end_date <= ?", []any{to}
+	case to.IsZero():
+		return "e.start_date >= ?", []any{from}
+	}
+	return "e.start_date >= ? AND e.end_date <= ?", []any{from, to}
+}
+
 // startBounds returns the range of start_date that an event which is not
 // long_span must have to match f's date conditions: lo is zero when f sets
 // no lower date bound, hi is zero when it sets no upper one. An event that
 // overlaps a range beginning on day A and spans at most maxShortSpan days
 // starts on or after A-maxShortSpan; this is what turns an overlap test
-// into an index range on (start_date, id).
+// into an index range on (start_date, id). With f.Within the range is
+// exact for every event, long or not: an event inside [A, B] starts in it.
 func startBounds(f EventFilter) (lo, hi Date) {
+	slack := maxShortSpan
+	if f.Within {
+		slack = 0
+	}
 	earlier := func(a, b Date) Date {
 		if a.IsZero() || b.Before(a) && !b.IsZero() {
 			return b
@@ -100,15 +139,20 @@ func startBounds(f EventFilter) (lo, hi Date) {
 		for _, y := range f.Years {
 			minY, maxY = min(minY, y), max(maxY, y)
 		}
-		lo, hi = yearStart(minY).AddDays(-maxShortSpan), yearEnd(maxY)
+		lo, hi = yearStart(minY).AddDays(-slack), yearEnd(maxY)
 	}
 	if !f.From.IsZero() {
-		if a := f.From.AddDays(-maxShortSpan); lo.IsZero() || lo.Before(a) {
+		if a := f.From.AddDays(-slack); lo.IsZero() || lo.Before(a) {
 			lo = a
 		}
 	}
 	if !f.To.IsZero() {
 		hi = earlier(hi, f.To)
+	}
+	if !lo.IsZero() && lo.Year < 1 {
+		// The slack reached before 1 January of year 1, which PostgreSQL's
+		// date cannot hold; no event starts earlier anyway.
+		lo = Date{Year: 1, Month: time.January, Day: 1}
 	}
 	return lo, hi
 }
@@ -125,28 +169,50 @@ func (s *Store) where(f EventFilter) *sqlWhere {
 	if len(f.Statuses) > 0 {
 		w.add("e.status IN ?", f.Statuses)
 	}
+	dates := overlap
+	if f.Within {
+		dates = within
+	}
 	if len(f.Years) > 0 {
 		var ors []string
 		var args []any
 		for _, y := range f.Years {
-			c, a := overlap(yearStart(y), yearEnd(y))
+			c, a := dates(yearStart(y), yearEnd(y))
 			ors = append(ors, "("+c+")")
 			args = append(args, a...)
 		}
 		w.add("("+strings.Join(ors, " OR ")+")", args...)
 	}
 	if !f.From.IsZero() || !f.To.IsZero() {
-		c, a := overlap(f.From, f.To)
+		c, a := dates(f.From, f.To)
 		w.add(c, a...)
 	}
-	if len(f.Actors) > 0 {
-		w.add("e.id IN (SELECT ea.event_id FROM event_actors ea WHERE ea.actor_id IN ?)", f.Actors)
+	switch {
+	case len(f.Actors) == 0:
+	case f.resolved && len(f.actorIDs) == 0:
+		w.add("FALSE")
+	case f.resolved:
+		w.add("e.id IN (SELECT ea.event_id FROM event_actors ea WHERE ea.actor_id IN ?)", f.actorIDs)
+	default:
+		c, a := nameCondition(actorNames, f.Actors)
+		w.add(c, a...)
 	}
-	if len(f.Places) > 0 {
-		w.add("e.id IN (SELECT ep.event_id FROM event_places ep WHERE ep.place_id IN ?)", f.Places)
+	switch {
+	case len(f.Places) == 0:
+	case f.resolved && len(f.placeIDs) == 0:
+		w.add("FALSE")
+	case f.resolved:
+		w.add("e.id IN (SELECT ep.event_id FROM event_places ep WHERE ep.place_id IN ?)", f.placeIDs)
+	default:
+		c, a := nameCondition(placeNames, f.Places)
+		w.add(c, a...)
 	}
 	if len(f.Tags) > 0 {
 		w.add("e.id IN (SELECT et.event_id FROM event_tags et WHERE et.tag IN ?)", f.Tags)
+	}
+	if !f.Query.IsZero() {
+		c, a := s.searchCondition(f.Query)
+		w.add(c, a...)
 	}
 	return w
 }
@@ -156,6 +222,15 @@ func (s *Store) where(f EventFilter) *sqlWhere {
 // the result: the exact conditions are already in w.
 func (s *Store) indexHint(w *sqlWhere, f EventFilter) {
 	lo, hi := startBounds(f)
+	if f.Within {
+		if !lo.IsZero() {
+			w.add("e.start_date >= ?", lo)
+		}
+		if !hi.IsZero() {
+			w.add("e.start_date <= ?", hi)
+		}
+		return
+	}
 	if lo.IsZero() {
 		return
 	}

@@ -22,6 +22,8 @@ type eventRow struct {
 	Status        string    `gorm:"column:status"`
 	ContentHash   string    `gorm:"column:content_hash"`
 	UpdatedAt     time.Time `gorm:"column:updated_at"`
+	// SearchRank is only selected when sorting by relevance.
+	SearchRank float64 `gorm:"column:search_rank"`
 }
 
 const eventColumns = `e.id, e.timeline_id, e.title, e.summary, e.start_date, e.end_date, e.date_precision,
@@ -33,16 +35,21 @@ func (r eventRow) event() Event {
 		Span: Span{Start: r.StartDate, End: r.EndDate, Precision: Precision(r.DatePrecision),
 			Approximate: r.Approximate, EDTF: r.EDTF},
 		DisplayDate: r.DisplayDate, Type: r.Type, Status: r.Status, UpdatedAt: r.UpdatedAt.UTC(),
+		Rank: r.SearchRank,
 	}
 }
 
-// FindEvents returns up to f.Limit events matching f in date order, with
-// their actors, places, tags and citations, and whether more follow.
+// FindEvents returns up to f.Limit events matching f in f's order, with
+// their actors, places, tags and citations, and whether more follow. A
+// search query SQLite cannot run is a *ValidationError naming q.
 func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, more bool, err error) {
+	if f, err = s.prepare(ctx, f); err != nil {
+		return nil, false, err
+	}
 	query, args, limit := s.eventsQuery(f)
 	var rows []eventRow
 	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
-		return nil, false, translate(err)
+		return nil, false, s.searchError(err)
 	}
 	if len(rows) > limit {
 		rows, more = rows[:limit], true
@@ -57,9 +64,36 @@ func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, 
 	return events, more, nil
 }
 
+// prepare resolves the actor and place names of f and, for a relevance
+// listing continued from a key without a rank, that key's rank.
+func (s *Store) prepare(ctx context.Context, f EventFilter) (EventFilter, error) {
+	f, err := s.resolveNames(ctx, f)
+	if err != nil {
+		return f, err
+	}
+	if f.Relevance && !f.Query.IsZero() && f.After != nil && f.After.Rank == nil {
+		rank, err := s.anchorRank(ctx, f.Query, f.After.ID)
+		if err != nil {
+			return f, err
+		}
+		after := *f.After
+		after.Rank = &rank
+		f.After = &after
+	}
+	return f, nil
+}
+
 // eventsQuery builds the SQL of FindEvents: the filter, the keyset
 // condition, the order and limit+1.
 func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int) {
+	limit = f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if f.Relevance && !f.Query.IsZero() {
+		query, args = s.relevanceQuery(f, limit)
+		return query, args, limit
+	}
 	w := s.where(f)
 	dir, cmp := "ASC", ">"
 	if f.Descending {
@@ -68,13 +102,14 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 	if f.After != nil {
 		w.add("(e.start_date, e.id) "+cmp+" (?, ?)", f.After.StartDate, f.After.ID)
 	}
-	limit = f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
 	order := " ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
 	lo, hi := startBounds(f)
-	if lo.IsZero() {
+	if lo.IsZero() || f.Within {
+		// Without a lower bound there is no range to split; with Within the
+		// bounds are exact for long events too, so one range serves all.
+		if f.Within {
+			s.indexHint(w, f)
+		}
 		query = "SELECT " + eventColumns + " FROM events e WHERE " + w.String() + order
 		return query, append(w.args, limit+1), limit
 	}
@@ -108,6 +143,10 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 // line per plan row. It exists so that tests and scripts can check that
 // every filter stays on an index on large data.
 func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) ([]string, error) {
+	f, err := s.prepare(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	query, args, _ := s.eventsQuery(f)
 	prefix := "EXPLAIN "
 	switch {
@@ -156,19 +195,25 @@ func (s *Store) FindEventByID(ctx context.Context, id string) (Event, error) {
 	return events[0], nil
 }
 
-// YearCount is the number of events whose span overlaps a year.
+// YearCount is the number of events whose span overlaps a year (or, with
+// EventFilter.Within, lies inside it).
 type YearCount struct {
 	Year  int `gorm:"column:year"`
 	Count int `gorm:"column:count"`
 }
 
-// CountEventsByYear counts the events matching f in each year they overlap,
-// so the count for a year equals what Years: []int{year} finds. When f
+// CountEventsByYear counts the events matching f in each year they overlap
+// (with f.Within, in the one year that holds the whole event, if any), so
+// the count for a year equals what Years: []int{year} finds. When f
 // restricts dates, only the years inside that restriction are counted.
 // Paging fields of f are ignored. It also returns the number of distinct
 // matching events.
 func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCount, int, error) {
 	f.After = nil
+	f, err := s.resolveNames(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
 	w := s.where(f)
 	s.indexHint(w, f)
 	// Count the matching events by (first year, last year) first, then
@@ -180,6 +225,10 @@ func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCou
 			return "CAST(substr(" + col + ", 1, 4) AS INTEGER)"
 		}
 		return "CAST(EXTRACT(YEAR FROM " + col + ") AS INTEGER)"
+	}
+	yearJoin := "y.year >= g.first_year AND y.year <= g.last_year "
+	if f.Within {
+		yearJoin = "y.year = g.first_year AND g.last_year = g.first_year "
 	}
 	yw := &sqlWhere{}
 	if len(f.Years) > 0 {
@@ -194,19 +243,19 @@ func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCou
 	query := "SELECT y.year AS year, CAST(SUM(g.n) AS BIGINT) AS count FROM (SELECT " +
 		yearOf("e.start_date") + " AS first_year, " + yearOf("e.end_date") + " AS last_year, count(*) AS n " +
 		"FROM events e WHERE " + w.String() + " GROUP BY 1, 2) g " +
-		"JOIN calendar_years y ON y.year >= g.first_year AND y.year <= g.last_year " +
+		"JOIN calendar_years y ON " + yearJoin +
 		"WHERE " + yw.String() + " GROUP BY y.year ORDER BY y.year"
 	w.args = append(w.args, yw.args...)
 	db := s.db.WithContext(ctx)
 	counts := []YearCount{}
 	if err := db.Raw(query, w.args...).Scan(&counts).Error; err != nil {
-		return nil, 0, translate(err)
+		return nil, 0, s.searchError(err)
 	}
 	total := s.where(f)
 	s.indexHint(total, f)
 	var n int64
 	if err := db.Raw("SELECT count(*) FROM events e WHERE "+total.String(), total.args...).Scan(&n).Error; err != nil {
-		return nil, 0, translate(err)
+		return nil, 0, s.searchError(err)
 	}
 	return counts, int(n), nil
 }

@@ -127,17 +127,27 @@ func (s *Store) SaveSource(ctx context.Context, src Source) (SaveResult, error) 
 		[]any{src.Title, src.Author, src.Publisher, published, src.URL, src.Note}, nil)
 }
 
-// SaveActor creates or updates an actor and its other names.
+// SaveActor creates or updates an actor, its other names and the names it
+// answers to in filters, and refreshes the search text of its events.
 func (s *Store) SaveActor(ctx context.Context, a Actor) (SaveResult, error) {
 	if !ValidSlug(a.ID) || a.Name == "" || !contains(ActorKinds, a.Kind) {
 		return Unchanged, Invalid("actor", "%q needs a valid id, a name and a kind in %v", a.ID, ActorKinds)
 	}
 	return s.upsert(ctx, "actors", a.ID, a, []string{"name", "kind"}, []any{a.Name, a.Kind},
-		func(tx *Store) error { return tx.replaceAliases(ctx, "actor_aliases", "actor_id", a.ID, a.Aliases) })
+		func(tx *Store) error {
+			if err := tx.replaceAliases(ctx, "actor_aliases", "actor_id", a.ID, a.Aliases); err != nil {
+				return err
+			}
+			if err := tx.replaceNames(ctx, actorNames, a.ID, append([]string{a.Name}, a.Aliases...)); err != nil {
+				return err
+			}
+			return tx.refreshLinkedSearchText(ctx, actorNames, a.ID)
+		})
 }
 
-// SavePlace creates or updates a place and its other names. A place's
-// country must be saved before it.
+// SavePlace creates or updates a place, its other names and the names it
+// answers to in filters, and refreshes the search text of its events. A
+// place's country must be saved before it.
 func (s *Store) SavePlace(ctx context.Context, p Place) (SaveResult, error) {
 	if !ValidSlug(p.ID) || p.Name == "" || !contains(PlaceKinds, p.Kind) {
 		return Unchanged, Invalid("place", "%q needs a valid id, a name and a kind in %v", p.ID, PlaceKinds)
@@ -147,7 +157,15 @@ func (s *Store) SavePlace(ctx context.Context, p Place) (SaveResult, error) {
 		country = p.Country
 	}
 	return s.upsert(ctx, "places", p.ID, p, []string{"name", "kind", "country_id"}, []any{p.Name, p.Kind, country},
-		func(tx *Store) error { return tx.replaceAliases(ctx, "place_aliases", "place_id", p.ID, p.Aliases) })
+		func(tx *Store) error {
+			if err := tx.replaceAliases(ctx, "place_aliases", "place_id", p.ID, p.Aliases); err != nil {
+				return err
+			}
+			if err := tx.replaceNames(ctx, placeNames, p.ID, append([]string{p.Name}, p.Aliases...)); err != nil {
+				return err
+			}
+			return tx.refreshLinkedSearchText(ctx, placeNames, p.ID)
+		})
 }
 
 // SaveTimeline creates or updates a timeline and the list of its sources.
@@ -180,19 +198,25 @@ func (s *Store) SaveTimeline(ctx context.Context, t Timeline) (SaveResult, error
 }
 
 // SaveEvent validates an event and creates or updates it with its actors,
-// places, tags and citations. Linked actors, places and sources must exist.
+// places, tags, citations and search text. Linked actors, places and
+// sources must exist.
 func (s *Store) SaveEvent(ctx context.Context, e Event) (SaveResult, error) {
 	if err := e.Validate(); err != nil {
 		return Unchanged, err
 	}
 	record := e
-	record.UpdatedAt = time.Time{}
+	record.UpdatedAt, record.Rank = time.Time{}, 0
 	return s.upsert(ctx, "events", e.ID, record,
 		[]string{"timeline_id", "title", "summary", "start_date", "end_date", "date_precision", "approximate",
 			"display_date", "edtf", "type", "status"},
 		[]any{e.Timeline, e.Title, e.Summary, e.Span.Start, e.Span.End, string(e.Span.Precision), e.Span.Approximate,
 			e.DisplayDate, e.Span.EDTF, e.Type, e.Status},
-		func(tx *Store) error { return tx.replaceEventLinks(ctx, e) })
+		func(tx *Store) error {
+			if err := tx.replaceEventLinks(ctx, e); err != nil {
+				return err
+			}
+			return tx.refreshSearchText(ctx, []string{e.ID})
+		})
 }
 
 func (s *Store) replaceEventLinks(ctx context.Context, e Event) error {

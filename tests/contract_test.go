@@ -13,6 +13,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -147,6 +148,24 @@ func contractSortedKeys(m map[string]bool) []string {
 	return out
 }
 
+func init() {
+	// NDJSON is validated line by line: the body decodes to the array of
+	// its lines' values, which the spec describes as an array of Event.
+	openapi3filter.RegisterBodyDecoder("application/x-ndjson",
+		func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			var out []any
+			dec := json.NewDecoder(body)
+			for dec.More() {
+				var v any
+				if err := dec.Decode(&v); err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			return out, nil
+		})
+}
+
 // contractCase is one real request whose response the spec must describe.
 type contractCase struct {
 	name string
@@ -159,6 +178,13 @@ type contractCase struct {
 	invalidParam string
 	// check makes case-specific assertions.
 	check func(t *testing.T, path string, r response)
+	// body, when not empty, is sent as the request body.
+	body string
+	// header is sent with the request.
+	header http.Header
+	// conditional first fetches path, then requests it again with
+	// If-None-Match set to the ETag it got.
+	conditional bool
 }
 
 // contractReadCases are requests against a seeded, healthy backend.
@@ -169,6 +195,8 @@ var contractReadCases = []contractCase{
 	{name: "readyz with a parameter", path: "/readyz?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 	{name: "openapi.yaml", path: "/openapi.yaml", status: http.StatusOK, check: contractServesSpecFile},
 	{name: "openapi.yaml with a parameter", path: "/openapi.yaml?x=1", status: http.StatusBadRequest, invalidParam: "x"},
+	{name: "metrics", path: "/metrics", status: http.StatusOK, check: contractServesMetrics},
+	{name: "metrics with a parameter", path: "/metrics?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 	{name: "timelines", path: "/v1/timelines", status: http.StatusOK},
 	{name: "timelines with a parameter", path: "/v1/timelines?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 	{name: "timeline", path: "/v1/timelines/csto", status: http.StatusOK},
@@ -194,6 +222,59 @@ var contractReadCases = []contractCase{
 	{name: "years", path: "/v1/years", status: http.StatusOK},
 	{name: "years of a type", path: "/v1/years?type=statement", status: http.StatusOK},
 	{name: "years with limit", path: "/v1/years?limit=5", status: http.StatusBadRequest, invalidParam: "limit"},
+	{name: "events as csv", path: "/v1/events?format=csv&year=2019", status: http.StatusOK},
+	{name: "events as ndjson", path: "/v1/events?format=ndjson&type=statement", status: http.StatusOK},
+	{name: "events as timelinejs", path: "/v1/events?format=timelinejs&timeline=csto", status: http.StatusOK},
+	{name: "events by Accept csv", path: "/v1/events?year=2020", header: http.Header{"Accept": {"text/csv"}}, status: http.StatusOK},
+	{name: "events not acceptable", path: "/v1/events?year=2020", header: http.Header{"Accept": {"application/xml"}}, status: http.StatusNotAcceptable},
+	{name: "events bad format", path: "/v1/events?format=xml", status: http.StatusBadRequest, invalidParam: "format"},
+	{name: "events csv with limit", path: "/v1/events?format=csv&limit=5", status: http.StatusBadRequest, invalidParam: "limit"},
+	{name: "events.csv", path: "/v1/events.csv?year=2019&type=exercise", status: http.StatusOK},
+	{name: "events.csv contradicted", path: "/v1/events.csv?format=ndjson", status: http.StatusBadRequest, invalidParam: "format"},
+	{name: "events.ndjson", path: "/v1/events.ndjson?sort=-date", status: http.StatusOK},
+	{name: "events.ndjson bad parameter", path: "/v1/events.ndjson?cursor=x", status: http.StatusBadRequest, invalidParam: "cursor"},
+	{name: "timelines not modified", path: "/v1/timelines", conditional: true, status: http.StatusNotModified},
+	{name: "timeline not modified", path: "/v1/timelines/csto", conditional: true, status: http.StatusNotModified},
+	{name: "events not modified", path: "/v1/events?year=2019", conditional: true, status: http.StatusNotModified},
+	{name: "event not modified", path: "/v1/events/csto-2002-activation", conditional: true, status: http.StatusNotModified},
+	{name: "years not modified", path: "/v1/years", conditional: true, status: http.StatusNotModified},
+	{name: "events.csv not modified", path: "/v1/events.csv?year=2019", conditional: true, status: http.StatusNotModified},
+	{name: "events.ndjson not modified", path: "/v1/events.ndjson", conditional: true, status: http.StatusNotModified},
+	{name: "events searched", path: "/v1/events?q=Lavrov+terrorist", status: http.StatusOK},
+	{name: "events by relevance", path: "/v1/events?limit=2&q=csto&sort=relevance", status: http.StatusOK, check: contractWantNextPage},
+	{name: "events by relevance, next page", path: "/v1/events?q=csto&sort=relevance&limit=2", followNext: true, status: http.StatusOK},
+	{name: "events by name, within", path: "/v1/events?actor=ODKB&place=Kyrgyz+Republic&year=2019&match=within", status: http.StatusOK},
+	{name: "events relevance without q", path: "/v1/events?sort=relevance", status: http.StatusBadRequest, invalidParam: "sort"},
+	{name: "events q too long", path: "/v1/events?q=" + strings.Repeat("x", 201), status: http.StatusBadRequest, invalidParam: "q"},
+	{name: "events bad match", path: "/v1/events?match=sometimes", status: http.StatusBadRequest, invalidParam: "match"},
+	{name: "events.csv searched", path: "/v1/events.csv?q=peacekeeping&match=within&year=2020", status: http.StatusOK},
+	{name: "years searched", path: "/v1/years?q=peacekeeping&match=within", status: http.StatusOK},
+	{name: "facets", path: "/v1/facets", status: http.StatusOK},
+	{name: "facets filtered", path: "/v1/facets?q=lavrov&year=2020&actor=ODKB&match=within", status: http.StatusOK},
+	{name: "facets with sort", path: "/v1/facets?sort=date", status: http.StatusBadRequest, invalidParam: "sort"},
+	{name: "facets not modified", path: "/v1/facets?type=statement", conditional: true, status: http.StatusNotModified},
+	{name: "actors", path: "/v1/actors", status: http.StatusOK, check: contractWantLastPage},
+	{name: "actors of a kind, paged", path: "/v1/actors?kind=person&limit=2", status: http.StatusOK, check: contractWantNextPage},
+	{name: "actors next page", path: "/v1/actors?kind=person&limit=2", followNext: true, status: http.StatusOK},
+	{name: "actors unknown kind", path: "/v1/actors?kind=country", status: http.StatusBadRequest, invalidParam: "kind"},
+	{name: "actors not modified", path: "/v1/actors", conditional: true, status: http.StatusNotModified},
+	{name: "actor", path: "/v1/actors/csto", status: http.StatusOK},
+	{name: "actor unknown", path: "/v1/actors/nobody", status: http.StatusNotFound},
+	{name: "actor with a parameter", path: "/v1/actors/csto?kind=state", status: http.StatusBadRequest, invalidParam: "kind"},
+	{name: "actor not modified", path: "/v1/actors/csto", conditional: true, status: http.StatusNotModified},
+	{name: "places", path: "/v1/places?kind=city,region", status: http.StatusOK},
+	{name: "places paged", path: "/v1/places?limit=3", followNext: true, status: http.StatusOK, check: contractWantNextPage},
+	{name: "places bad cursor", path: "/v1/places?cursor=garbage", status: http.StatusBadRequest, invalidParam: "cursor"},
+	{name: "places not modified", path: "/v1/places", conditional: true, status: http.StatusNotModified},
+	{name: "place", path: "/v1/places/kyrgyzstan", status: http.StatusOK},
+	{name: "place in a country", path: "/v1/places/bishkek", status: http.StatusOK},
+	{name: "place unknown", path: "/v1/places/atlantis", status: http.StatusNotFound},
+	{name: "place with a parameter", path: "/v1/places/bishkek?x=1", status: http.StatusBadRequest, invalidParam: "x"},
+	{name: "place not modified", path: "/v1/places/bishkek", conditional: true, status: http.StatusNotModified},
+	{name: "tags", path: "/v1/tags?limit=500", status: http.StatusOK, check: contractWantLastPage},
+	{name: "tags paged", path: "/v1/tags?limit=5", followNext: true, status: http.StatusOK, check: contractWantNextPage},
+	{name: "tags with a kind", path: "/v1/tags?kind=x", status: http.StatusBadRequest, invalidParam: "kind"},
+	{name: "tags not modified", path: "/v1/tags", conditional: true, status: http.StatusNotModified},
 }
 
 // contractFailure is a database failure and the status it must cause.
@@ -206,6 +287,7 @@ type contractFailure struct {
 var contractFailures = []contractFailure{
 	{"unavailable", models.ErrUnavailable, http.StatusServiceUnavailable},
 	{"timeout", context.DeadlineExceeded, http.StatusServiceUnavailable},
+	{"statement-timeout", models.ErrTimeout, http.StatusServiceUnavailable},
 	{"internal", errors.New("contract test: broken store"), http.StatusInternalServerError},
 }
 
@@ -218,11 +300,20 @@ func contractFailureCases(f contractFailure) []contractCase {
 		// The liveness probe and the spec never touch the database.
 		{name: "healthz", path: "/healthz", status: http.StatusOK},
 		{name: "openapi.yaml", path: "/openapi.yaml", status: http.StatusOK, check: contractServesSpecFile},
+		{name: "metrics", path: "/metrics", status: http.StatusOK},
 		{name: "timelines", path: "/v1/timelines", status: f.status},
 		{name: "timeline", path: "/v1/timelines/csto", status: f.status},
 		{name: "events", path: "/v1/events?year=2019", status: f.status},
 		{name: "event", path: "/v1/events/csto-2019-10-battle-brotherhood", status: f.status},
 		{name: "years", path: "/v1/years", status: f.status},
+		{name: "events.csv", path: "/v1/events.csv", status: f.status},
+		{name: "events.ndjson", path: "/v1/events.ndjson", status: f.status},
+		{name: "facets", path: "/v1/facets?q=lavrov", status: f.status},
+		{name: "actors", path: "/v1/actors", status: f.status},
+		{name: "actor", path: "/v1/actors/csto", status: f.status},
+		{name: "places", path: "/v1/places", status: f.status},
+		{name: "place", path: "/v1/places/bishkek", status: f.status},
+		{name: "tags", path: "/v1/tags", status: f.status},
 		// Parameters are checked before the database is asked.
 		{name: "events bad limit", path: "/v1/events?limit=0", status: http.StatusBadRequest, invalidParam: "limit"},
 	}
@@ -257,7 +348,19 @@ func TestContractResponses(t *testing.T) {
 	}
 
 	backends += len(shared)
-	forEachBackend(t, func(t *testing.T, b *backend) { run(t, b, contractReadCases) })
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		run(t, b, append(slices.Clone(contractReadCases), contractLimitCases(spec)...))
+	})
+	backends++
+	t.Run("rate-limited", func(t *testing.T) {
+		router, err := api.New(shared[0].store, api.Config{Spec: specBytes, RateLimit: 1e-6, RateBurst: 1})
+		if err != nil {
+			t.Fatalf("api.New: %v", err)
+		}
+		srv := httptest.NewServer(router)
+		defer srv.Close()
+		run(t, &backend{name: "rate-limited", server: srv}, contractRateLimitedCases(spec))
+	})
 	for _, f := range contractFailures {
 		backends++
 		t.Run("broken-"+f.name, func(t *testing.T) {
@@ -366,6 +469,13 @@ func TestContractTrailingSlash(t *testing.T) {
 type contractBrokenStore struct{ err error }
 
 func (s contractBrokenStore) Ping(context.Context) error { return s.err }
+func (s contractBrokenStore) DatasetState(context.Context) (models.DatasetState, error) {
+	return models.DatasetState{}, s.err
+}
+func (s contractBrokenStore) StreamEvents(context.Context, models.EventFilter, int, func(int) error,
+	func([]models.Event) error) error {
+	return s.err
+}
 func (s contractBrokenStore) ListTimelines(context.Context) ([]models.Timeline, error) {
 	return nil, s.err
 }
@@ -380,6 +490,24 @@ func (s contractBrokenStore) FindEventByID(context.Context, string) (models.Even
 }
 func (s contractBrokenStore) CountEventsByYear(context.Context, models.EventFilter) ([]models.YearCount, int, error) {
 	return nil, 0, s.err
+}
+func (s contractBrokenStore) CountFacets(context.Context, models.EventFilter) (models.Facets, error) {
+	return models.Facets{}, s.err
+}
+func (s contractBrokenStore) FindActors(context.Context, models.CatalogFilter) ([]models.ActorUsage, bool, error) {
+	return nil, false, s.err
+}
+func (s contractBrokenStore) FindActorByID(context.Context, string) (models.ActorUsage, error) {
+	return models.ActorUsage{}, s.err
+}
+func (s contractBrokenStore) FindPlaces(context.Context, models.CatalogFilter) ([]models.PlaceUsage, bool, error) {
+	return nil, false, s.err
+}
+func (s contractBrokenStore) FindPlaceByID(context.Context, string) (models.PlaceUsage, error) {
+	return models.PlaceUsage{}, s.err
+}
+func (s contractBrokenStore) FindTags(context.Context, models.CatalogFilter) ([]models.TagUsage, bool, error) {
+	return nil, false, s.err
 }
 
 var _ api.Store = contractBrokenStore{}
@@ -400,7 +528,17 @@ func contractRun(t *testing.T, spec *contractSpec, b *backend, c contractCase) s
 		}
 		path = *page.Links.Next
 	}
-	r := b.get(t, path)
+	var r response
+	switch {
+	case c.conditional:
+		first := b.get(t, path)
+		first.wantStatus(t, http.StatusOK)
+		r = b.do(t, http.MethodGet, path, http.Header{"If-None-Match": {first.header.Get("ETag")}})
+	case c.header != nil:
+		r = b.do(t, http.MethodGet, path, c.header)
+	default:
+		r = b.send(t, path, c.body)
+	}
 	if r.status != c.status {
 		t.Errorf("GET %s: got status %d, want %d; body: %s", path, r.status, c.status, truncate(string(r.body)))
 	}
@@ -473,8 +611,8 @@ func contractValidate(t *testing.T, spec *contractSpec, path string, r response)
 }
 
 // contractCheckProblem checks what the Problem schema cannot: the status
-// member repeats the HTTP status and instance is the request's path and
-// query.
+// member repeats the HTTP status and instance is the request's id, as
+// sent in X-Request-ID.
 func contractCheckProblem(t *testing.T, path string, r response) {
 	t.Helper()
 	var p problemDoc
@@ -482,8 +620,8 @@ func contractCheckProblem(t *testing.T, path string, r response) {
 	if p.Status != r.status {
 		t.Errorf("GET %s: got problem status %d, want the HTTP status %d", path, p.Status, r.status)
 	}
-	if p.Instance != path {
-		t.Errorf("GET %s: got problem instance %q, want %q", path, p.Instance, path)
+	if want := "urn:request:" + url.PathEscape(r.header.Get("X-Request-ID")); p.Instance != want {
+		t.Errorf("GET %s: got problem instance %q, want %q (the request id)", path, p.Instance, want)
 	}
 }
 

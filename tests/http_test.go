@@ -10,9 +10,10 @@ import (
 
 // response is a fetched HTTP response with its body read.
 type response struct {
-	status int
-	header http.Header
-	body   []byte
+	status  int
+	header  http.Header
+	trailer http.Header
+	body    []byte
 }
 
 // get fetches path from b over real HTTP.
@@ -39,7 +40,7 @@ func (b *backend) do(t *testing.T, method, path string, header http.Header) resp
 	if err != nil {
 		t.Fatalf("read %s: %v", path, err)
 	}
-	return response{status: res.StatusCode, header: res.Header, body: body}
+	return response{status: res.StatusCode, header: res.Header, trailer: res.Trailer, body: body}
 }
 
 // decode unmarshals the body into v, failing the test on error.

@@ -162,7 +162,12 @@ func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	srv := httptest.NewServer(router)
+	handler, err := api.Compress(router)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	srv := httptest.NewServer(handler)
 	return &backend{name: dialect, store: store, server: srv}, func() { srv.Close(); cleanup() }, nil
 }
 

@@ -42,8 +42,36 @@ func oracleEvents(t *testing.T) []oracleEvent {
 	return out
 }
 
+// oracleNames maps every name of the seed's actors and places (id, name and
+// aliases, folded with models.NameKey) to the ids that answer to it.
+func oracleNames(t *testing.T) (actors, places map[string][]string) {
+	t.Helper()
+	f, err := seed.Parse(seed.CSTO)
+	if err != nil {
+		t.Fatalf("parse seed: %v", err)
+	}
+	add := func(m map[string][]string, id string, names ...string) {
+		for _, n := range append([]string{id}, names...) {
+			k := models.NameKey(n)
+			if !slices.Contains(m[k], id) {
+				m[k] = append(m[k], id)
+			}
+		}
+	}
+	actors, places = map[string][]string{}, map[string][]string{}
+	for _, a := range f.Actors {
+		add(actors, a.ID, append([]string{a.Name}, a.Aliases...)...)
+	}
+	for _, p := range f.Places {
+		add(places, p.ID, append([]string{p.Name}, p.Aliases...)...)
+	}
+	return actors, places
+}
+
 // oracleFilter applies an /v1/events query to the seed in memory and returns
-// the ids in (start_date, id) order.
+// the ids in (start_date, id) order. Actors and places may be given by any
+// of their names; match=within keeps the events whose whole span is inside
+// the dates instead of those that overlap them.
 func oracleFilter(t *testing.T, events []oracleEvent, query string) []string {
 	t.Helper()
 	q, err := url.ParseQuery(query)
@@ -68,6 +96,20 @@ func oracleFilter(t *testing.T, events []oracleEvent, query string) []string {
 		return false
 	}
 	overlaps := func(e oracleEvent, from, to string) bool { return e.start <= to && e.end >= from }
+	if q.Get("match") == "within" {
+		overlaps = func(e oracleEvent, from, to string) bool { return e.start >= from && e.end <= to }
+	}
+	actorNames, placeNames := oracleNames(t)
+	resolve := func(names map[string][]string, values []string) []string {
+		if values == nil {
+			return nil
+		}
+		ids := []string{}
+		for _, v := range values {
+			ids = append(ids, names[models.NameKey(v)]...)
+		}
+		return ids
+	}
 	var from, to = "0000-00-00", "9999-99-99"
 	if v := q.Get("from"); v != "" {
 		first, _, _, _ := models.ParsePartialDate(v)
@@ -80,8 +122,8 @@ func oracleFilter(t *testing.T, events []oracleEvent, query string) []string {
 	var kept []oracleEvent
 	for _, e := range events {
 		if !anyOf(split("timeline"), []string{e.timeline}) || !anyOf(split("type"), []string{e.typ}) ||
-			!anyOf(split("status"), []string{e.status}) || !anyOf(split("actor"), e.actors) ||
-			!anyOf(split("place"), e.places) || !anyOf(split("tag"), e.tags) || !overlaps(e, from, to) {
+			!anyOf(split("status"), []string{e.status}) || !anyOf(resolve(actorNames, split("actor")), e.actors) ||
+			!anyOf(resolve(placeNames, split("place")), e.places) || !anyOf(split("tag"), e.tags) || !overlaps(e, from, to) {
 			continue
 		}
 		if years := split("year"); years != nil {

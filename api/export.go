@@ -1,0 +1,286 @@
+package api
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+// Export headers. X-Total-Count is the number of rows the export will
+// write, counted in the same snapshot as the rows; the X-Rows-Written
+// trailer confirms how many were written. A client that got fewer rows than
+// X-Total-Count, or no trailer, has a truncated download.
+const (
+	headerTotalCount  = "X-Total-Count"
+	trailerRowsWriter = "X-Rows-Written"
+)
+
+// csvHeader lists the CSV columns. List fields are joined with "; ".
+var csvHeader = []string{"id", "timeline", "title", "summary", "start_date", "end_date", "date_precision",
+	"approximate", "display_date", "edtf", "type", "status", "actors", "actor_ids", "places", "place_ids",
+	"tags", "quotes", "source_ids", "updated_at"}
+
+// exporter writes events in one streamed format.
+type exporter interface {
+	begin() error
+	write(e models.Event) error
+	end() error
+}
+
+// export streams every event matching f in the format, in batches.
+func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values url.Values) error {
+	w := bufio.NewWriterSize(c.Writer, 64<<10)
+	var ex exporter
+	switch fm {
+	case formatCSV:
+		ex = &csvExporter{w: csv.NewWriter(w)}
+	case formatNDJSON:
+		ex = &ndjsonExporter{w: w}
+	default:
+		ex = &timelineJSExporter{w: w, title: s.timelineTitle(c, f)}
+	}
+	rows, started := 0, false
+	err := s.store.StreamEvents(c.Request.Context(), f, models.StreamBatch, func(total int) error {
+		h := c.Writer.Header()
+		switch fm {
+		case formatCSV:
+			h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
+			h.Set("Content-Disposition", `attachment; filename="`+exportFilename(values, "csv")+`"`)
+		case formatNDJSON:
+			h.Set("Content-Type", "application/x-ndjson")
+			h.Set("Content-Disposition", `attachment; filename="`+exportFilename(values, "ndjson")+`"`)
+		default:
+			h.Set("Content-Type", "application/json; charset=utf-8")
+		}
+		h.Set(headerTotalCount, strconv.Itoa(total))
+		h.Set("Trailer", trailerRowsWriter)
+		c.Status(http.StatusOK)
+		started = true
+		return ex.begin()
+	}, func(batch []models.Event) error {
+		for _, e := range batch {
+			if err := ex.write(e); err != nil {
+				return err
+			}
+			rows++
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		s.countRowsExported(string(fm), len(batch))
+		_ = s.extendWriteDeadline(c) // not every ResponseWriter has deadlines
+		return http.NewResponseController(c.Writer).Flush()
+	})
+	if err == nil {
+		if err = ex.end(); err == nil {
+			err = w.Flush()
+		}
+	}
+	c.Set("rows", rows)
+	switch {
+	case err == nil:
+		c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
+		return nil
+	case !started || !c.Writer.Written():
+		for _, h := range []string{"Content-Disposition", headerTotalCount, "Trailer"} {
+			c.Writer.Header().Del(h)
+		}
+		return err
+	}
+	// Part of the body is out: the only honest signal left is to break the
+	// connection, so the client sees an error rather than a short file.
+	s.log.ErrorContext(c.Request.Context(), "export failed mid-stream", "request_id", c.GetString(requestIDKey),
+		"rows", rows, "error", err)
+	panic(http.ErrAbortHandler)
+}
+
+// timelineTitle names the TimelineJS document after the one timeline the
+// filter selects, if it selects exactly one.
+func (s *server) timelineTitle(c *gin.Context, f models.EventFilter) timelineJSText {
+	if len(f.Timelines) == 1 {
+		if t, err := s.store.FindTimelineByID(c.Request.Context(), f.Timelines[0]); err == nil {
+			return timelineJSText{Headline: t.Title, Text: html.EscapeString(t.Description)}
+		}
+	}
+	return timelineJSText{Headline: "Events", Text: ""}
+}
+
+var filenameUnsafe = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// exportFilename names a download after its query, e.g.
+// "events_type-exercise_year-2019.csv".
+func exportFilename(values url.Values, ext string) string {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		if k != "format" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	name := "events"
+	for _, k := range keys {
+		v := strings.Trim(filenameUnsafe.ReplaceAllString(strings.ToLower(strings.Join(values[k], "-")), "-"), "-")
+		name += "_" + filenameUnsafe.ReplaceAllString(strings.ToLower(k), "") + "-" + v
+	}
+	if len(name) > 120 {
+		name = name[:120]
+	}
+	return name + "." + ext
+}
+
+// csvExporter writes RFC 4180 CSV: a header row, CRLF line ends, UTF-8.
+type csvExporter struct{ w *csv.Writer }
+
+func (x *csvExporter) begin() error {
+	x.w.UseCRLF = true
+	return x.w.Write(csvHeader)
+}
+
+func (x *csvExporter) write(e models.Event) error {
+	var actors, actorIDs, places, placeIDs, quotes, sources []string
+	for _, a := range e.Actors {
+		actors, actorIDs = append(actors, a.Name), append(actorIDs, a.ID)
+	}
+	for _, p := range e.Places {
+		places, placeIDs = append(places, p.Name), append(placeIDs, p.ID)
+	}
+	for _, c := range e.Citations {
+		quotes = append(quotes, c.Quote)
+		if !slices.Contains(sources, c.Source.ID) {
+			sources = append(sources, c.Source.ID)
+		}
+	}
+	join := func(s []string) string { return strings.Join(s, "; ") }
+	row := []string{e.ID, e.Timeline, e.Title, e.Summary, e.Span.Start.String(), e.Span.End.String(),
+		string(e.Span.Precision), strconv.FormatBool(e.Span.Approximate), e.DisplayDate, e.Span.EDTF, e.Type, e.Status,
+		join(actors), join(actorIDs), join(places), join(placeIDs), join(e.Tags), join(quotes), join(sources),
+		e.UpdatedAt.UTC().Format(time.RFC3339)}
+	for i := range row {
+		row[i] = csvSafe(row[i])
+	}
+	if err := x.w.Write(row); err != nil {
+		return err
+	}
+	x.w.Flush()
+	return x.w.Error()
+}
+
+func (x *csvExporter) end() error {
+	x.w.Flush()
+	return x.w.Error()
+}
+
+// csvSafe defuses spreadsheet formulas: a cell that starts with = + - @
+// (or a tab or carriage return, which some spreadsheets skip) is prefixed
+// with an apostrophe, which spreadsheets show as text. Only CSV is
+// touched; JSON and NDJSON carry the text as written.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// ndjsonExporter writes one event per line, in the JSON API's shape.
+type ndjsonExporter struct{ w *bufio.Writer }
+
+func (x *ndjsonExporter) begin() error { return nil }
+func (x *ndjsonExporter) end() error   { return nil }
+func (x *ndjsonExporter) write(e models.Event) error {
+	return jsonEncode(x.w, newEventJSON(e)) // Encode ends each value with "\n"
+}
+
+// TimelineJS3 document types (Knight Lab's JSON format).
+type timelineJSText struct {
+	Headline string `json:"headline"`
+	Text     string `json:"text"`
+}
+
+type timelineJSDate struct {
+	Year  int `json:"year"`
+	Month int `json:"month,omitempty"`
+	Day   int `json:"day,omitempty"`
+}
+
+type timelineJSEvent struct {
+	UniqueID    string          `json:"unique_id"`
+	StartDate   timelineJSDate  `json:"start_date"`
+	EndDate     *timelineJSDate `json:"end_date,omitempty"`
+	DisplayDate string          `json:"display_date"`
+	Text        timelineJSText  `json:"text"`
+	Group       string          `json:"group"`
+}
+
+// timelineJSExporter streams a TimelineJS3 document: only the date parts
+// the precision supports are sent, so a year-precision event is
+// {"year": 2002}, never a padded 1 January.
+type timelineJSExporter struct {
+	w     *bufio.Writer
+	title timelineJSText
+	n     int
+}
+
+func (x *timelineJSExporter) begin() error {
+	_, err := fmt.Fprintf(x.w, `{"title":{"text":%s},"events":[`, mustJSON(x.title))
+	return err
+}
+
+func (x *timelineJSExporter) write(e models.Event) error {
+	start, end, interval := e.Span.Points()
+	ev := timelineJSEvent{UniqueID: e.ID, StartDate: timelineJSDate(start), DisplayDate: e.DisplayDate,
+		Text: timelineJSText{Headline: e.Title, Text: timelineJSBody(e)}, Group: e.Type}
+	if interval {
+		d := timelineJSDate(end)
+		ev.EndDate = &d
+	}
+	if x.n > 0 {
+		if err := x.w.WriteByte(','); err != nil {
+			return err
+		}
+	}
+	x.n++
+	_, err := x.w.WriteString(mustJSON(ev))
+	return err
+}
+
+func (x *timelineJSExporter) end() error {
+	_, err := x.w.WriteString("]}\n")
+	return err
+}
+
+// timelineJSBody is the event's HTML text: the summary, then each quote
+// with its source.
+func timelineJSBody(e models.Event) string {
+	var b strings.Builder
+	b.WriteString("<p>" + html.EscapeString(e.Summary) + "</p>")
+	for _, c := range e.Citations {
+		b.WriteString("<blockquote>" + html.EscapeString(c.Quote) + "</blockquote><p>— ")
+		b.WriteString(html.EscapeString(strings.TrimSpace(c.Source.Author + ", " + c.Source.Title)))
+		if !c.Source.Published.IsZero() {
+			b.WriteString(" (" + c.Source.Published.String() + ")")
+		}
+		b.WriteString("</p>")
+	}
+	return b.String()
+}
+
+func mustJSON(v any) string {
+	var b strings.Builder
+	if err := jsonEncode(&b, v); err != nil {
+		panic(errors.New("mustJSON: " + err.Error())) // only plain structs reach here
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
