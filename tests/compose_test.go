@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -251,5 +252,14 @@ func TestDockerfileEntrypoint(t *testing.T) {
 	}
 	if !slices.Contains(copied, entrypoint[0]) {
 		t.Fatalf("Dockerfile final stage: got COPY --from destinations %q, want one to be the ENTRYPOINT %q", copied, entrypoint[0])
+	}
+}
+
+// TestComposeAPIStopGrace: Docker must wait longer than the service's own
+// shutdown grace (SHUTDOWN_TIMEOUT, 20s by default) before killing it.
+func TestComposeAPIStopGrace(t *testing.T) {
+	api := composeService(t, composeProject(t), "api")
+	if api.StopGracePeriod == nil || time.Duration(*api.StopGracePeriod) <= 20*time.Second {
+		t.Fatalf("got stop_grace_period %v, want more than 20s", api.StopGracePeriod)
 	}
 }

@@ -28,7 +28,7 @@ import (
 )
 
 const (
-	shutdownGrace          = 30 * time.Second
+	shutdownGrace          = time.Minute // far more than the drain needs, even under -race on a busy machine
 	shutdownReadinessDelay = time.Second
 	shutdownHeld           = 4 // requests held on the table lock
 )

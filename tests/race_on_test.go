@@ -1,0 +1,8 @@
+//go:build race
+
+package tests
+
+// raceEnabled is true when the tests run with -race. The embedded SQLite
+// driver is C translated to Go, and under the race detector every one of
+// its memory accesses is instrumented: bulk tests skip SQLite then.
+const raceEnabled = true
