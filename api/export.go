@@ -112,7 +112,7 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 func (s *server) timelineTitle(c *gin.Context, f models.EventFilter) timelineJSText {
 	if len(f.Timelines) == 1 {
 		if t, err := s.store.FindTimelineByID(c.Request.Context(), f.Timelines[0]); err == nil {
-			return timelineJSText{Headline: t.Title, Text: html.EscapeString(t.Description)}
+			return timelineJSText{Headline: html.EscapeString(t.Title), Text: html.EscapeString(t.Description)}
 		}
 	}
 	return timelineJSText{Headline: "Events", Text: ""}
@@ -221,12 +221,15 @@ type timelineJSEvent struct {
 	EndDate     *timelineJSDate `json:"end_date,omitempty"`
 	DisplayDate string          `json:"display_date"`
 	Text        timelineJSText  `json:"text"`
-	Group       string          `json:"group"`
+	Group       string          `json:"group,omitempty"`
 }
 
 // timelineJSExporter streams a TimelineJS3 document: only the date parts
 // the precision supports are sent, so a year-precision event is
-// {"year": 2002}, never a padded 1 January.
+// {"year": 2002}, never a padded 1 January. Events carry no "group":
+// TimelineJS gives each group a row of at least 30 px, and 13 event types
+// would leave the slides a third of the embed. Headlines are HTML, as
+// TimelineJS reads them, so titles are escaped.
 type timelineJSExporter struct {
 	w     *bufio.Writer
 	title timelineJSText
@@ -241,7 +244,7 @@ func (x *timelineJSExporter) begin() error {
 func (x *timelineJSExporter) write(e models.Event) error {
 	start, end, interval := e.Span.Points()
 	ev := timelineJSEvent{UniqueID: e.ID, StartDate: timelineJSDate(start), DisplayDate: e.DisplayDate,
-		Text: timelineJSText{Headline: e.Title, Text: timelineJSBody(e)}, Group: e.Type}
+		Text: timelineJSText{Headline: html.EscapeString(e.Title), Text: timelineJSBody(e)}}
 	if interval {
 		d := timelineJSDate(end)
 		ev.EndDate = &d
