@@ -143,15 +143,24 @@ type yearMeta struct {
 	Events int `json:"events"`
 }
 
+// filterRequest reads a request that takes only the event filters (years,
+// facets) and answers it with 304 when it can: done reports that the
+// response is written.
+func (s *server) filterRequest(c *gin.Context) (f models.EventFilter, values url.Values, done bool, err error) {
+	values = c.Request.URL.Query()
+	p := newParams(values, filterParams...)
+	f = p.filter()
+	if err := p.err(); err != nil {
+		return f, values, false, err
+	}
+	done, err = s.notModified(c)
+	return f, values, done, err
+}
+
 // listYears answers GET /v1/years: event density per year.
 func (s *server) listYears(c *gin.Context) error {
-	values := c.Request.URL.Query()
-	p := newParams(values, filterParams...)
-	f := p.filter()
-	if err := p.err(); err != nil {
-		return err
-	}
-	if done, err := s.notModified(c); done || err != nil {
+	f, values, done, err := s.filterRequest(c)
+	if done || err != nil {
 		return err
 	}
 	counts, total, err := s.store.CountEventsByYear(c.Request.Context(), f)

@@ -43,13 +43,8 @@ type namedFacetJSON struct {
 // select on /v1/events, counted by year, type, status, actor, place and
 // tag.
 func (s *server) listFacets(c *gin.Context) error {
-	values := c.Request.URL.Query()
-	p := newParams(values, filterParams...)
-	f := p.filter()
-	if err := p.err(); err != nil {
-		return err
-	}
-	if done, err := s.notModified(c); done || err != nil {
+	f, values, done, err := s.filterRequest(c)
+	if done || err != nil {
 		return err
 	}
 	facets, err := s.store.CountFacets(c.Request.Context(), f)
