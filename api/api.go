@@ -145,6 +145,13 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/places", handle(s.listPlaces))
 	v1.GET("/places/:id", handle(s.getPlace))
 	v1.GET("/tags", handle(s.listTags))
+	// Every GET also answers HEAD (monitors and `curl -I` use it): the same
+	// handler, headers and status; net/http drops the body.
+	for _, route := range r.Routes() {
+		if route.Method == http.MethodGet {
+			r.HEAD(route.Path, route.HandlerFunc)
+		}
+	}
 	return r, nil
 }
 

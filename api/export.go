@@ -33,6 +33,9 @@ var csvHeader = []string{"id", "timeline", "title", "summary", "start_date", "en
 	"approximate", "display_date", "edtf", "type", "status", "actors", "actor_ids", "places", "place_ids",
 	"tags", "quotes", "source_ids", "updated_at"}
 
+// errHeadOnly stops an export after its headers when the request is HEAD.
+var errHeadOnly = errors.New("HEAD: headers only")
+
 // exporter writes events in one streamed format.
 type exporter interface {
 	begin() error
@@ -69,6 +72,9 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 		h.Set("Trailer", trailerRowsWriter)
 		c.Status(http.StatusOK)
 		started = true
+		if c.Request.Method == http.MethodHead {
+			return errHeadOnly // the headers are all a HEAD needs
+		}
 		return ex.begin()
 	}, func(batch []models.Event) error {
 		for _, e := range batch {
@@ -91,6 +97,9 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 	}
 	c.Set("rows", rows)
 	switch {
+	case errors.Is(err, errHeadOnly):
+		c.Writer.WriteHeaderNow()
+		return nil
 	case err == nil:
 		c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
 		return nil

@@ -128,3 +128,26 @@ func TestCORS(t *testing.T) {
 		}
 	})
 }
+
+// TestHead: every GET answers HEAD with the same status and headers and
+// no body; an export's HEAD counts without streaming.
+func TestHead(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		for _, path := range []string{"/healthz", "/readyz", "/openapi.yaml", "/v1/timelines", "/v1/events?year=2019",
+			"/v1/events/csto-2002-activation", "/v1/years", "/v1/events.csv?year=2019", "/v1/events.ndjson", "/v1/facets"} {
+			get := b.do(t, http.MethodGet, path, http.Header{"Accept-Encoding": {"identity"}})
+			head := b.do(t, http.MethodHead, path, http.Header{"Accept-Encoding": {"identity"}})
+			if head.status != get.status || len(head.body) != 0 {
+				t.Errorf("HEAD %s: got %d with %d bytes, want %d with none", path, head.status, len(head.body), get.status)
+			}
+			for _, h := range []string{"Content-Type", "ETag", "Cache-Control", "X-Total-Count", "Content-Disposition"} {
+				if head.header.Get(h) != get.header.Get(h) {
+					t.Errorf("HEAD %s: got %s %q, GET has %q", path, h, head.header.Get(h), get.header.Get(h))
+				}
+			}
+		}
+		if r := b.do(t, http.MethodHead, "/v1/events/nope", nil); r.status != http.StatusNotFound {
+			t.Errorf("HEAD of an unknown event: got %d, want 404", r.status)
+		}
+	})
+}

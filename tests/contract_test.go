@@ -116,9 +116,25 @@ func TestContractRoutesMatchSpec(t *testing.T) {
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
 	}
-	served := map[string]bool{}
+	// HEAD mirrors every GET (the spec says so once, in its description):
+	// check the twins here, and compare the GETs with the spec below.
+	served, heads := map[string]bool{}, map[string]bool{}
 	for _, r := range router.Routes() {
+		if r.Method == http.MethodHead {
+			heads[contractOpenAPIPath(r.Path)] = true
+			continue
+		}
 		served[r.Method+" "+contractOpenAPIPath(r.Path)] = true
+	}
+	for op := range served {
+		if path, ok := strings.CutPrefix(op, "GET "); ok && !heads[path] {
+			t.Errorf("HEAD %s: got no route, want one for every GET", path)
+		}
+	}
+	for path := range heads {
+		if !served["GET "+path] {
+			t.Errorf("HEAD %s: got a route without a GET twin", path)
+		}
 	}
 	documented := map[string]bool{}
 	for _, op := range spec.contractOperations() {
