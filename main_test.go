@@ -76,7 +76,7 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 	db, err := gorm.Open(postgres.Open(admin), &gorm.Config{Logger: logger.Discard})
 	if err == nil {
 		sqlDB, _ := db.DB()
-		defer sqlDB.Close()
+		t.Cleanup(func() { sqlDB.Close() }) // runs after the DROP below
 		err = sqlDB.Ping()
 	}
 	if err != nil {
@@ -89,7 +89,11 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 	if err := db.Exec("CREATE DATABASE " + name).Error; err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	t.Cleanup(func() {
+		if err := db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
 	u, _ := url.Parse(admin)
 	u.Path = "/" + name
 	dsn := u.String()

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,10 @@ func testMain(m *testing.M) int {
 		pgAdminURL = ""
 	}
 
+	if pgAdminURL != "" {
+		dropStaleDatabases(ctx)
+	}
+
 	var cleanups []func()
 	defer func() {
 		for i := len(cleanups) - 1; i >= 0; i-- {
@@ -106,6 +111,39 @@ func pingPostgres(ctx context.Context, dsn string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return sqlDB.PingContext(ctx)
+}
+
+// staleName matches the databases test runs create, with the creating
+// process id.
+var staleName = regexp.MustCompile(`^timeline_(?:main_)?test_(\d+)_`)
+
+// dropStaleDatabases drops test databases whose creating process is gone:
+// a run killed before its cleanup (a go test timeout, a crash) leaves them.
+// Databases of live processes, concurrent runs included, are left alone.
+func dropStaleDatabases(ctx context.Context) {
+	admin, err := gorm.Open(postgres.Open(pgAdminURL), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return
+	}
+	sqlDB, _ := admin.DB()
+	defer sqlDB.Close()
+	var names []string
+	if err := admin.WithContext(ctx).Raw(`SELECT datname FROM pg_database WHERE datname LIKE 'timeline%test%'`).
+		Scan(&names).Error; err != nil {
+		return
+	}
+	for _, name := range names {
+		m := staleName.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + m[1]); !os.IsNotExist(err) {
+			continue
+		}
+		if err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
+			fmt.Fprintf(os.Stderr, "drop stale test database %s: %v\n", name, err)
+		}
+	}
 }
 
 func redact(dsn string) string {
