@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -130,7 +131,7 @@ func (s *Store) SaveSource(ctx context.Context, src Source) (SaveResult, error) 
 // SaveActor creates or updates an actor, its other names and the names it
 // answers to in filters, and refreshes the search text of its events.
 func (s *Store) SaveActor(ctx context.Context, a Actor) (SaveResult, error) {
-	if !ValidSlug(a.ID) || a.Name == "" || !contains(ActorKinds, a.Kind) {
+	if !ValidSlug(a.ID) || a.Name == "" || !slices.Contains(ActorKinds, a.Kind) {
 		return Unchanged, Invalid("actor", "%q needs a valid id, a name and a kind in %v", a.ID, ActorKinds)
 	}
 	return s.upsert(ctx, "actors", a.ID, a, []string{"name", "kind"}, []any{a.Name, a.Kind},
@@ -149,7 +150,7 @@ func (s *Store) SaveActor(ctx context.Context, a Actor) (SaveResult, error) {
 // answers to in filters, and refreshes the search text of its events. A
 // place's country must be saved before it.
 func (s *Store) SavePlace(ctx context.Context, p Place) (SaveResult, error) {
-	if !ValidSlug(p.ID) || p.Name == "" || !contains(PlaceKinds, p.Kind) {
+	if !ValidSlug(p.ID) || p.Name == "" || !slices.Contains(PlaceKinds, p.Kind) {
 		return Unchanged, Invalid("place", "%q needs a valid id, a name and a kind in %v", p.ID, PlaceKinds)
 	}
 	var country any
@@ -257,13 +258,4 @@ func (s *Store) EventIDs(ctx context.Context, timeline string) ([]string, error)
 	ids := []string{}
 	err := s.db.WithContext(ctx).Raw("SELECT id FROM events WHERE timeline_id = ? ORDER BY id", timeline).Scan(&ids).Error
 	return ids, translate(err)
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

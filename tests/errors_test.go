@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -96,7 +97,7 @@ func TestAllBadParamsReported(t *testing.T) {
 			names = append(names, ip.Name)
 		}
 		for _, want := range []string{"yaer", "limit", "type"} {
-			if !contains(names, want) {
+			if !slices.Contains(names, want) {
 				t.Errorf("got invalid_params %v, want %s among them", names, want)
 			}
 		}

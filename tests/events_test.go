@@ -17,12 +17,12 @@ func TestYear2019(t *testing.T) {
 		got := ids(b.events(t, "year=2019").Data)
 		for _, want := range []string{"csto-2019-10-battle-brotherhood", "csto-2019-11-bishkek-summit",
 			"csto-2019-05-bishkek-sco-csto-fm-meetings", "csto-2016-model-acts-programme"} {
-			if !contains(got, want) {
+			if !slices.Contains(got, want) {
 				t.Errorf("year=2019: %s missing from %v", want, got)
 			}
 		}
 		for _, notWant := range []string{"csto-2020-05-26-lavrov-biosecurity", "csto-2002-activation", "csto-2017-un-missions-south-sudan-chad"} {
-			if contains(got, notWant) {
+			if slices.Contains(got, notWant) {
 				t.Errorf("year=2019: got %s, which does not overlap 2019", notWant)
 			}
 		}
@@ -133,12 +133,12 @@ func TestOverlapEdges(t *testing.T) {
 		for _, c := range cases {
 			got := ids(b.events(t, c.query+"&limit=500").Data)
 			for _, id := range c.in {
-				if !contains(got, id) {
+				if !slices.Contains(got, id) {
 					t.Errorf("?%s: %s missing; got %v", c.query, id, got)
 				}
 			}
 			for _, id := range c.out {
-				if contains(got, id) {
+				if slices.Contains(got, id) {
 					t.Errorf("?%s: got %s, want it excluded", c.query, id)
 				}
 			}
@@ -246,7 +246,7 @@ func TestYearsMatchEvents(t *testing.T) {
 					sep = ""
 				}
 				// year= replaces any year filter of q, so only compare when q has none.
-				if slices.Contains([]string{"year=2019,2002"}, q) {
+				if q == "year=2019,2002" {
 					if d.Year != 2019 && d.Year != 2002 {
 						t.Errorf("?%s: got year %d, want only 2002 and 2019", q, d.Year)
 					}

@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -614,7 +613,7 @@ func faultBuild(t *testing.T) string {
 	t.Helper()
 	faultBinary.once.Do(func() {
 		args := []string{"build", "-o", filepath.Join(tmpDir, "timeline")}
-		if faultRaceEnabled() {
+		if raceEnabled {
 			args = append(args, "-race")
 		}
 		cmd := exec.Command("go", append(args, ".")...)
@@ -629,19 +628,6 @@ func faultBuild(t *testing.T) string {
 		t.Fatal(faultBinary.err)
 	}
 	return faultBinary.path
-}
-
-func faultRaceEnabled() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 // faultRunCommand runs a one-shot subcommand of the binary (migrate, seed)

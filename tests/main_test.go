@@ -31,6 +31,8 @@ type backend struct {
 	name   string
 	store  *models.Store
 	server *httptest.Server
+	// dbName and dsn name a PostgreSQL backend's database; empty for SQLite.
+	dbName, dsn string
 }
 
 var (
@@ -163,8 +165,13 @@ func uniqueName() string {
 // newBackend creates a fresh, migrated and seeded database of dialect with
 // the router in front of it, and a cleanup that drops it.
 func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
+	return newBackendWith(ctx, dialect, models.Config{})
+}
+
+// newBackendWith is newBackend with the store opened with cfg (pool
+// sizes, timeouts); cfg's database fields are filled in here.
+func newBackendWith(ctx context.Context, dialect string, cfg models.Config) (*backend, func(), error) {
 	name := uniqueName()
-	cfg := models.Config{}
 	drop := func() {}
 	switch dialect {
 	case models.DialectPostgres:
@@ -206,7 +213,11 @@ func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
 		return nil, nil, err
 	}
 	srv := httptest.NewServer(handler)
-	return &backend{name: dialect, store: store, server: srv}, func() { srv.Close(); cleanup() }, nil
+	b := &backend{name: dialect, store: store, server: srv}
+	if dialect == models.DialectPostgres {
+		b.dbName, b.dsn = name, cfg.DatabaseURL
+	}
+	return b, func() { srv.Close(); cleanup() }, nil
 }
 
 // createPostgresDB makes a uniquely named database and returns its URL and

@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -47,12 +48,12 @@ func TestMatchWithin(t *testing.T) {
 		}
 		overlaps, inside := b.search(t, "from=2020-05&to=2020-05"), b.search(t, "from=2020-05&to=2020-05&match=within")
 		for _, id := range []string{"csto-2020-staff-travel-restrictions", "csto-2016-model-acts-programme"} {
-			if !contains(overlaps, id) || contains(inside, id) {
+			if !slices.Contains(overlaps, id) || slices.Contains(inside, id) {
 				t.Errorf("%s: want it in May 2020 when overlapping, not within", id)
 			}
 		}
 		for _, id := range []string{"csto-2020-05-lavrov-terrorist-list", "csto-2020-05-26-lavrov-biosecurity"} {
-			if !contains(inside, id) {
+			if !slices.Contains(inside, id) {
 				t.Errorf("%s: want it within May 2020; got %v", id, inside)
 			}
 		}

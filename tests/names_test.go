@@ -100,7 +100,7 @@ func TestNamesFollowEdits(t *testing.T) {
 			if got := b.search(t, "actor=ODKB"); len(got) != 0 {
 				t.Errorf("actor=ODKB after dropping the alias: got %v, want nothing", got)
 			}
-			if got := b.search(t, q("ОДКБ")); contains(got, "csto-2002-activation") {
+			if got := b.search(t, q("ОДКБ")); slices.Contains(got, "csto-2002-activation") {
 				t.Errorf("q=ОДКБ after dropping the alias: got %v, want no csto-only event", got)
 			}
 			kg := models.Place{ID: "kyrgyzstan", Name: "Kyrgyzstan", Kind: "country", Aliases: []string{"Kyrgyzia"}}
@@ -114,7 +114,7 @@ func TestNamesFollowEdits(t *testing.T) {
 				t.Errorf("place=Kyrgyz Republic after dropping the alias: got %v, want nothing", got)
 			}
 			// An event's own text: a new title is found, the old one is not.
-			if got := b.search(t, q(`"stops existing"`)); !contains(got, "csto-2002-activation") {
+			if got := b.search(t, q(`"stops existing"`)); !slices.Contains(got, "csto-2002-activation") {
 				t.Fatalf(`q="stops existing" before the edit: got %v, want csto-2002-activation`, got)
 			}
 			e, err := b.store.FindEventByID(ctx, "csto-2002-activation")
@@ -128,7 +128,7 @@ func TestNamesFollowEdits(t *testing.T) {
 			if got := b.search(t, q(`"drawing board"`)); !slices.Equal(got, []string{"csto-2002-activation"}) {
 				t.Errorf(`q="drawing board" after the edit: got %v, want [csto-2002-activation]`, got)
 			}
-			if got := b.search(t, q(`"stops existing"`)); contains(got, "csto-2002-activation") {
+			if got := b.search(t, q(`"stops existing"`)); slices.Contains(got, "csto-2002-activation") {
 				t.Errorf(`q="stops existing" after the edit: got %v, want the old title gone`, got)
 			}
 			// Loading the seed again restores its names.

@@ -9,8 +9,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,9 +18,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/csto-timeline/timeline/api"
 	"github.com/csto-timeline/timeline/models"
-	"github.com/csto-timeline/timeline/seed"
 )
 
 // opsPostgres gives a test its own seeded PostgreSQL database opened with
@@ -32,36 +28,12 @@ func opsPostgres(t *testing.T, cfg models.Config) (b *backend, name, dsn string)
 	if pgAdminURL == "" {
 		t.Skipf("PostgreSQL skipped: %s", pgSkipWhy)
 	}
-	ctx := context.Background()
-	name = uniqueName()
-	dsn, drop, err := createPostgresDB(ctx, name)
+	b, cleanup, err := newBackendWith(context.Background(), models.DialectPostgres, cfg)
 	if err != nil {
-		t.Fatalf("create database: %v", err)
+		t.Fatalf("new PostgreSQL backend: %v", err)
 	}
-	t.Cleanup(drop)
-	cfg.DatabaseURL = dsn
-	store, err := models.Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	if _, err := seed.Load(ctx, store, seed.CSTO); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	spec, err := os.ReadFile("../openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := api.New(store, api.Config{Spec: spec})
-	if err != nil {
-		t.Fatalf("api.New: %v", err)
-	}
-	srv := httptest.NewServer(router)
-	t.Cleanup(srv.Close)
-	return &backend{name: models.DialectPostgres, store: store, server: srv}, name, dsn
+	t.Cleanup(cleanup)
+	return b, b.dbName, b.dsn
 }
 
 // opsOpen opens a plain connection pool to dsn, closed when the test ends.

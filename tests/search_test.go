@@ -88,12 +88,12 @@ func TestSearchKnownEvents(t *testing.T) {
 		for _, c := range cases {
 			got := b.search(t, q(c.q))
 			for _, id := range c.in {
-				if !contains(got, id) {
+				if !slices.Contains(got, id) {
 					t.Errorf("q=%s: %s missing; got %v", c.q, id, got)
 				}
 			}
 			for _, id := range c.out {
-				if contains(got, id) {
+				if slices.Contains(got, id) {
 					t.Errorf("q=%s: got %s, want it excluded", c.q, id)
 				}
 			}
