@@ -173,7 +173,7 @@ func titleOf(f *seed.File, id string) string {
 // TestSeedIsAllOrNothing: a file with one broken event writes nothing.
 func TestSeedIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	edited := bytes.Replace(seed.CSTO, []byte(`title: "The CSTO stops existing only on paper"`), []byte(`title: "Changed"`), 1)
+	edited := bytes.Replace(seed.CSTO, []byte(`title: "The CSTO's almost purely paper existence ends in 2002"`), []byte(`title: "Changed"`), 1)
 	// A reference to an actor that does not exist fails at the database.
 	edited = bytes.Replace(edited, []byte("      - id: crrf\n"), []byte("      - id: no-such-actor\n"), 1)
 	if bytes.Equal(edited, seed.CSTO) || !bytes.Contains(edited, []byte("no-such-actor")) {
