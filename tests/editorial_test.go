@@ -332,3 +332,38 @@ func editSeed(t *testing.T, event, old, new string) []byte {
 	out := slices.Concat(seed.CSTO[:i], []byte(new), seed.CSTO[i+len(old):])
 	return out
 }
+
+// TestEditorialPolicyListsVocabularies keeps seed/EDITORIAL.md and the
+// OpenAPI description in step with the vocabularies the code enforces:
+// every declared tag and every event type is documented, and nothing else.
+func TestEditorialPolicyListsVocabularies(t *testing.T) {
+	policy, err := os.ReadFile("../seed/EDITORIAL.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := os.ReadFile("../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{}
+	for _, line := range strings.Split(string(policy), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			rows[strings.Trim(strings.SplitN(line, "|", 3)[1], " `")] = true
+		}
+	}
+	want := append(declaredTags(t), models.EventTypes...)
+	for _, name := range want {
+		if !rows[name] {
+			t.Errorf("seed/EDITORIAL.md has no row for %q", name)
+		}
+		delete(rows, name)
+	}
+	for name := range rows {
+		t.Errorf("seed/EDITORIAL.md documents %q, which is neither a declared tag nor an event type", name)
+	}
+	for _, typ := range models.EventTypes {
+		if !strings.Contains(string(spec), "        * `"+typ+"`: ") {
+			t.Errorf("openapi.yaml: EventType does not describe %q", typ)
+		}
+	}
+}
