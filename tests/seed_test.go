@@ -3,6 +3,8 @@ package tests
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"os"
 	"strings"
@@ -14,20 +16,28 @@ import (
 	"github.com/csto-timeline/timeline/seed"
 )
 
-// articlePath is the source article as shared with the project.
-const articlePath = "../../shared/source/000_c0c4b5a0766ce752.txt"
+// articlePath is the source article as the repository ships it.
+const articlePath = "../seed/sources/bohdan-2020-csto.txt"
+
+// articleSHA256 is the SHA-256 of the article as received with the project.
+// The quotes are checked against the text, so the text itself must not be
+// edited to fit a quote: a changed file fails here.
+const articleSHA256 = "80b2e5e8c2cc67ac6428c6c4f8b8e2b8c5e30ec5ecf0d01b547a0b228ceebfa6"
 
 // TestQuotesAreVerbatim checks that every event served has a source with a
-// non-empty quote found verbatim in the article, and that the copy the seed
-// embeds is the article itself.
+// non-empty quote found verbatim in the article, that the article is the
+// one received, and that the seed embeds that very file.
 func TestQuotesAreVerbatim(t *testing.T) {
 	article, err := os.ReadFile(articlePath)
 	if err != nil {
 		t.Fatalf("read the source article: %v", err)
 	}
+	if sum := sha256.Sum256(article); hex.EncodeToString(sum[:]) != articleSHA256 {
+		t.Fatalf("%s: got SHA-256 %x, want %s (the article as received; do not edit it)", articlePath, sum, articleSHA256)
+	}
 	embedded, ok := seed.SourceText("bohdan-2020-csto")
 	if !ok || embedded != string(article) {
-		t.Fatalf("seed/sources/bohdan-2020-csto.txt differs from %s", articlePath)
+		t.Fatalf("the seed's embedded bohdan-2020-csto differs from %s", articlePath)
 	}
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		events := b.allEvents(t, "limit=100")
