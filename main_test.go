@@ -52,13 +52,6 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 	}
 }
 
-func TestUnknownCommand(t *testing.T) {
-	err := run(context.Background(), []string{"timeline", "frobnicate"}, env(nil), &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "usage") {
-		t.Errorf("got %v, want a usage error", err)
-	}
-}
-
 // TestServeEmbeddedDefault starts the binary's run with no configuration
 // but a port and a file: it migrates, seeds and serves.
 func TestServeEmbeddedDefault(t *testing.T) {
@@ -114,7 +107,7 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 	ctx := context.Background()
 
 	port := freePort(t)
-	err = run(ctx, []string{"timeline", "serve"}, env(map[string]string{"DATABASE_URL": dsn, "PORT": port}), &bytes.Buffer{})
+	err = run(ctx, []string{"timeline", "serve"}, env(map[string]string{"DATABASE_URL": dsn, "PORT": port, "CURSOR_KEY": "k"}), &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "timeline migrate") {
 		t.Fatalf("serve on an empty database: got %v, want a refusal that says to migrate", err)
 	}
@@ -130,7 +123,7 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 	ctx2, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx2, []string{"timeline", "serve"}, env(map[string]string{"DATABASE_URL": dsn, "PORT": port}), &bytes.Buffer{})
+		done <- run(ctx2, []string{"timeline", "serve"}, env(map[string]string{"DATABASE_URL": dsn, "PORT": port, "CURSOR_KEY": "k"}), &bytes.Buffer{})
 	}()
 	body := waitGet(t, "http://127.0.0.1:"+port+"/v1/timelines/csto", done)
 	if !strings.Contains(body, `"id":"csto"`) {
