@@ -22,6 +22,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -142,6 +143,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		return d
 	}
+	if v := getenv("CURSOR_KEY_FILE"); v != "" {
+		key, err := readSecretFile("CURSOR_KEY_FILE", v, c.cursorKey != "")
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.cursorKey = key
+	}
+	if v := getenv("DATABASE_PASSWORD_FILE"); v != "" {
+		if err := c.setDatabasePassword(v); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	c.migrateOnStart = boolean("MIGRATE_ON_START")
 	c.allowDefaultCursorKey = boolean("ALLOW_DEFAULT_CURSOR_KEY")
 	if c.metricsAddr != "" {
@@ -189,6 +202,48 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// readSecretFile reads a secret from path, named by the variable name (the
+// *_FILE convention of Docker and compose secrets), without its final line
+// break. set says the variable it stands for was given as well.
+func readSecretFile(name, path string, set bool) (string, error) {
+	base := strings.TrimSuffix(name, "_FILE")
+	if set {
+		return "", fmt.Errorf("%s and %s are both set: give one", base, name)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if v == "" {
+		return "", fmt.Errorf("%s: %s is empty", name, path)
+	}
+	return v, nil
+}
+
+// setDatabasePassword puts the password in the file at path into
+// DATABASE_URL, so that the URL itself can live in plain configuration.
+func (c *config) setDatabasePassword(path string) error {
+	if c.databaseURL == "" {
+		return errors.New("DATABASE_PASSWORD_FILE is set but DATABASE_URL is not")
+	}
+	u, err := url.Parse(c.databaseURL)
+	if err != nil || u.User == nil || u.User.Username() == "" {
+		return errors.New("DATABASE_PASSWORD_FILE needs a DATABASE_URL with a user name, such as postgres://timeline@db:5432/timeline")
+	}
+	_, set := u.User.Password()
+	pw, err := readSecretFile("DATABASE_PASSWORD_FILE", path, set)
+	if err != nil {
+		if set {
+			return errors.New("DATABASE_PASSWORD_FILE is set and DATABASE_URL has a password: give one")
+		}
+		return err
+	}
+	u.User = url.UserPassword(u.User.Username(), pw)
+	c.databaseURL = u.String()
+	return nil
 }
 
 // run is the whole program, testable without a process.
@@ -397,6 +452,8 @@ Environment variables:
   LOG_LEVEL                 debug, info, warn or error (info)
   MIGRATE_ON_START          with PostgreSQL, migrate a stale schema at start (false)
   CURSOR_KEY                secret that signs paging cursors (required with PostgreSQL)
+  CURSOR_KEY_FILE           file holding CURSOR_KEY (compose and Docker secrets)
+  DATABASE_PASSWORD_FILE    file holding the password DATABASE_URL leaves out
   ALLOW_DEFAULT_CURSOR_KEY  let serve use the built-in cursor key with PostgreSQL (false)
   TRUSTED_PROXIES           comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed
   DB_MAX_OPEN_CONNS         connection pool size (10)

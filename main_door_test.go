@@ -200,3 +200,47 @@ func getStatus(t *testing.T, url string) statusBody {
 	b, _ := io.ReadAll(res.Body)
 	return statusBody{res.StatusCode, string(b)}
 }
+
+// TestSecretFiles: CURSOR_KEY_FILE and DATABASE_PASSWORD_FILE read secrets
+// from files (compose secrets), and conflicting or broken settings are
+// refused with the variable named.
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	key, pw, empty := write("key", "s3cret-key\n"), write("pw", "p@ss:w/rd\n"), write("empty", "\n")
+	c, err := loadConfig(env(map[string]string{"CURSOR_KEY_FILE": key, "DATABASE_PASSWORD_FILE": pw,
+		"DATABASE_URL": "postgres://timeline@db:5432/timeline?sslmode=disable"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.cursorKey != "s3cret-key" {
+		t.Errorf("CURSOR_KEY_FILE: got key %q, want %q", c.cursorKey, "s3cret-key")
+	}
+	if want := "postgres://timeline:p%40ss%3Aw%2Frd@db:5432/timeline?sslmode=disable"; c.databaseURL != want {
+		t.Errorf("DATABASE_PASSWORD_FILE: got URL %q, want %q", c.databaseURL, want)
+	}
+	for _, e := range []map[string]string{
+		{"CURSOR_KEY_FILE": key, "CURSOR_KEY": "also"},
+		{"CURSOR_KEY_FILE": filepath.Join(dir, "missing")},
+		{"CURSOR_KEY_FILE": empty},
+		{"DATABASE_PASSWORD_FILE": pw},
+		{"DATABASE_PASSWORD_FILE": pw, "DATABASE_URL": "postgres://timeline:inline@db/timeline"},
+		{"DATABASE_PASSWORD_FILE": pw, "DATABASE_URL": "postgres://db/timeline"},
+	} {
+		var name string
+		for k := range e {
+			if strings.HasSuffix(k, "_FILE") {
+				name = k
+			}
+		}
+		if _, err := loadConfig(env(e)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: got %v, want an error naming %s", e, err, name)
+		}
+	}
+}
