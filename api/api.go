@@ -93,17 +93,17 @@ const DefaultCursorKey = "timeline-default-cursor-key"
 
 // server holds the handlers' dependencies.
 type server struct {
-	store Store
-	log   *slog.Logger
-	spec  []byte
-	// specJSON is spec converted to JSON, for /openapi.json.
-	specJSON []byte
-	cursors  cursorCodec
-	cache    cacheState
-	ready    func() bool
-	metrics  *metrics
+	store   Store
+	log     *slog.Logger
+	spec    []byte
+	cursors cursorCodec
+	cache   cacheState
+	ready   func() bool
+	metrics *metrics
 	// writeTimeout is how far extendWriteDeadline pushes the deadline.
 	writeTimeout time.Duration
+	// specJSON is spec converted to JSON, for /openapi.json.
+	specJSON []byte
 }
 
 // New returns the router with every route of the service. Keep this list
