@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 
 # ---- build stage -----------------------------------------------------------
-FROM golang:1.26-bookworm AS build
+# Base images are pinned: the Go toolchain by its exact version (go.mod's),
+# the runtime by digest. Refresh both in a reviewed commit.
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 
 # Download modules first so this layer is cached until go.mod/go.sum change.
@@ -17,7 +19,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/timeline .
 
 # ---- runtime stage ---------------------------------------------------------
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639
 # The nonroot user owns its home directory, so the default embedded SQLite
 # file (SQLITE_PATH=timeline.db, relative to the working directory) is writable.
 WORKDIR /home/nonroot
@@ -25,7 +27,7 @@ COPY --from=build /out/timeline /timeline
 ENV GIN_MODE=release
 USER nonroot:nonroot
 EXPOSE 8080
-# No HEALTHCHECK: distroless has no shell or curl. Probe GET /healthz and
-# GET /readyz from the orchestrator instead.
+# Distroless has no shell or curl: health checks run the binary itself,
+# `/timeline healthcheck` (GET /readyz on this host), as compose.yaml does.
 ENTRYPOINT ["/timeline"]
 CMD ["serve"]

@@ -2,9 +2,11 @@
 //
 // Usage:
 //
-//	timeline [serve]   run the HTTP API (the default)
-//	timeline migrate   apply pending schema migrations
-//	timeline seed      load the curated datasets (idempotent)
+//	timeline [serve]      run the HTTP API (the default)
+//	timeline migrate      apply pending schema migrations
+//	timeline seed         load the curated datasets (idempotent)
+//	timeline healthcheck  exit 0 if this host's server answers /readyz with 200
+//	timeline help         print the commands and environment variables
 //
 // With no DATABASE_URL it uses an embedded SQLite file, migrated and seeded
 // on start, so that `go run .` serves the timeline with nothing installed.
@@ -18,7 +20,9 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -67,6 +71,14 @@ type config struct {
 	// what one client IP may send.
 	rateLimit float64
 	rateBurst int
+	// rateLimitLoopback is set when RATE_LIMIT_RPS is given: then clients
+	// on the loopback interface are limited too; by default they are not.
+	rateLimitLoopback bool
+	// metricsAddr, when set, is where /metrics is served instead of addr.
+	metricsAddr string
+	// allowDefaultCursorKey lets serve start against PostgreSQL without a
+	// CURSOR_KEY of its own.
+	allowDefaultCursorKey bool
 	// The http.Server's timeouts.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 }
@@ -77,6 +89,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		sqlitePath:  getenv("SQLITE_PATH"),
 		addr:        getenv("ADDR"),
 		cursorKey:   getenv("CURSOR_KEY"),
+		metricsAddr: getenv("METRICS_ADDR"),
 	}
 	var errs []error
 	if c.sqlitePath == "" {
@@ -130,7 +143,25 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		return d
 	}
+	if v := getenv("CURSOR_KEY_FILE"); v != "" {
+		key, err := readSecretFile("CURSOR_KEY_FILE", v, c.cursorKey != "")
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.cursorKey = key
+	}
+	if v := getenv("DATABASE_PASSWORD_FILE"); v != "" {
+		if err := c.setDatabasePassword(v); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	c.migrateOnStart = boolean("MIGRATE_ON_START")
+	c.allowDefaultCursorKey = boolean("ALLOW_DEFAULT_CURSOR_KEY")
+	if c.metricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.metricsAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("METRICS_ADDR=%q is not a listen address such as 127.0.0.1:9090", c.metricsAddr))
+		}
+	}
 	c.maxOpenConns = integer("DB_MAX_OPEN_CONNS", 10)
 	c.maxIdleConns = integer("DB_MAX_IDLE_CONNS", 10)
 	c.connMaxLifetime = duration("DB_CONN_MAX_LIFETIME", 30*time.Minute)
@@ -158,6 +189,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("RATE_LIMIT_RPS=%q is not a number of requests a second (0 for no limit)", v))
 		}
 		c.rateLimit = f
+		c.rateLimitLoopback = true
 	}
 	c.rateBurst = integer("RATE_LIMIT_BURST", 20)
 	c.readHeaderTimeout = duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second)
@@ -172,24 +204,79 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, errors.Join(errs...)
 }
 
+// readSecretFile reads a secret from path, named by the variable name (the
+// *_FILE convention of Docker and compose secrets), without its final line
+// break. set says the variable it stands for was given as well.
+func readSecretFile(name, path string, set bool) (string, error) {
+	base := strings.TrimSuffix(name, "_FILE")
+	if set {
+		return "", fmt.Errorf("%s and %s are both set: give one", base, name)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if v == "" {
+		return "", fmt.Errorf("%s: %s is empty", name, path)
+	}
+	return v, nil
+}
+
+// setDatabasePassword puts the password in the file at path into
+// DATABASE_URL, so that the URL itself can live in plain configuration.
+func (c *config) setDatabasePassword(path string) error {
+	if c.databaseURL == "" {
+		return errors.New("DATABASE_PASSWORD_FILE is set but DATABASE_URL is not")
+	}
+	u, err := url.Parse(c.databaseURL)
+	if err != nil || u.User == nil || u.User.Username() == "" {
+		return errors.New("DATABASE_PASSWORD_FILE needs a DATABASE_URL with a user name, such as postgres://timeline@db:5432/timeline")
+	}
+	_, set := u.User.Password()
+	pw, err := readSecretFile("DATABASE_PASSWORD_FILE", path, set)
+	if err != nil {
+		if set {
+			return errors.New("DATABASE_PASSWORD_FILE is set and DATABASE_URL has a password: give one")
+		}
+		return err
+	}
+	u.User = url.UserPassword(u.User.Username(), pw)
+	c.databaseURL = u.String()
+	return nil
+}
+
 // run is the whole program, testable without a process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
 	}
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	case "serve", "migrate", "seed", "healthcheck":
+	default:
+		return fmt.Errorf("unknown command %q: the commands are %s (timeline help lists them with the environment variables)",
+			cmd, strings.Join(commands, ", "))
+	}
 	if len(args) > 2 {
-		return fmt.Errorf("usage: timeline [serve|migrate|seed]")
+		return fmt.Errorf("%s takes no arguments, got %q (timeline help lists the commands)", cmd, args[2:])
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.logLevel}))
-	switch cmd {
-	case "serve", "migrate", "seed":
-	default:
-		return fmt.Errorf("unknown command %q; usage: timeline [serve|migrate|seed]", cmd)
+	switch {
+	case cmd == "healthcheck":
+		return healthcheck(ctx, cfg.addr)
+	case cmd == "serve" && cfg.databaseURL != "" && !cfg.allowDefaultCursorKey &&
+		(cfg.cursorKey == "" || cfg.cursorKey == api.DefaultCursorKey):
+		return errors.New("CURSOR_KEY is not set: against PostgreSQL the server refuses to sign paging cursors with " +
+			"the built-in key, which anyone can read in the source; set CURSOR_KEY to a random secret " +
+			"(for example `openssl rand -hex 32`), the same on every instance, or ALLOW_DEFAULT_CURSOR_KEY=true to accept the risk")
 	}
 
 	store, err := models.Open(ctx, models.Config{
@@ -271,11 +358,23 @@ func loadSeed(ctx context.Context, store *models.Store, log *slog.Logger) error 
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
 	var draining atomic.Bool
+	var metricsMux *http.ServeMux
+	if cfg.metricsAddr != "" {
+		metricsMux = http.NewServeMux()
+	}
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
-		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge})
+		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, RateLimitLoopback: cfg.rateLimitLoopback,
+		WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge, MetricsMux: metricsMux})
 	if err != nil {
 		return err
+	}
+	if metricsMux != nil {
+		stopMetrics, err := serveMetrics(cfg, metricsMux, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 	handler, err := api.Compress(router)
 	if err != nil {
@@ -324,4 +423,98 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	}
 	log.Info("server stopped; closing the database pool")
 	return nil
+}
+
+// commands are the subcommands run accepts.
+var commands = []string{"serve", "migrate", "seed", "healthcheck", "help"}
+
+// usage is what `timeline help` prints. Keep its variables in step with the
+// README's configuration table (a test compares them).
+const usage = `timeline serves dated events as filterable data over HTTP.
+
+Usage: timeline [command]
+
+Commands:
+  serve        run the HTTP API (the default). Without DATABASE_URL it uses
+               an embedded SQLite file, migrated and seeded on start.
+  migrate      apply pending schema migrations
+  seed         load the curated datasets (idempotent)
+  healthcheck  GET /readyz from the server at ADDR or PORT on this host;
+               exit 0 on 200, 1 otherwise (for container health checks)
+  help         print this text (also -h, --help)
+
+Environment variables:
+  DATABASE_URL              postgres://... to use PostgreSQL; unset: embedded SQLite
+  SQLITE_PATH               the embedded database file (timeline.db)
+  PORT                      port to listen on, all interfaces (8080)
+  ADDR                      full listen address such as 127.0.0.1:9000; overrides PORT
+  METRICS_ADDR              serve /metrics here (such as 127.0.0.1:9090) instead of the public port
+  LOG_LEVEL                 debug, info, warn or error (info)
+  MIGRATE_ON_START          with PostgreSQL, migrate a stale schema at start (false)
+  CURSOR_KEY                secret that signs paging cursors (required with PostgreSQL)
+  CURSOR_KEY_FILE           file holding CURSOR_KEY (compose and Docker secrets)
+  DATABASE_PASSWORD_FILE    file holding the password DATABASE_URL leaves out
+  ALLOW_DEFAULT_CURSOR_KEY  let serve use the built-in cursor key with PostgreSQL (false)
+  TRUSTED_PROXIES           comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed
+  DB_MAX_OPEN_CONNS         connection pool size (10)
+  DB_MAX_IDLE_CONNS         idle connections kept (10)
+  DB_CONN_MAX_LIFETIME      recycle connections after this long (30m)
+  DB_STATEMENT_TIMEOUT      PostgreSQL statement_timeout; 0 leaves the server's (10s)
+  SHUTDOWN_TIMEOUT          grace for in-flight requests on SIGTERM/SIGINT (20s)
+  SHUTDOWN_READINESS_DELAY  how long /readyz answers 503 before the listener closes (0s)
+  CACHE_MAX_AGE             Cache-Control max-age of /v1 responses (60s)
+  RATE_LIMIT_RPS            requests a second per client IP; 0: no limit (10, not
+                            applied to loopback clients unless set explicitly)
+  RATE_LIMIT_BURST          requests one client IP may send at once (20)
+  HTTP_READ_HEADER_TIMEOUT  time to send a request's headers (5s)
+  HTTP_READ_TIMEOUT         time to send a whole request (15s)
+  HTTP_WRITE_TIMEOUT        time to write a response, or each chunk of an export (60s)
+  HTTP_IDLE_TIMEOUT         how long an idle keep-alive connection is kept (120s)
+`
+
+// healthcheck asks the server listening at addr on this host whether it is
+// ready, for a container health check where there is no shell or curl.
+func healthcheck(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/readyz"
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: GET %s answered %s", url, res.Status)
+	}
+	return nil
+}
+
+// serveMetrics serves mux (/metrics) on cfg.metricsAddr, apart from the
+// public listener, and returns a function that stops it.
+func serveMetrics(cfg config, mux *http.ServeMux, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", cfg.metricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: cfg.readHeaderTimeout, ReadTimeout: cfg.readTimeout,
+		WriteTimeout: cfg.writeTimeout, IdleTimeout: cfg.idleTimeout,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener", "error", err)
+		}
+	}()
+	return func() { srv.Close() }, nil
 }

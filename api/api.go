@@ -69,13 +69,27 @@ type Config struct {
 	// /metrics are never limited.
 	RateLimit float64
 	RateBurst int
+	// RateLimitLoopback limits clients on the loopback interface too. By
+	// default a request whose connection and client address are both
+	// loopback (a notebook on the same laptop) is never limited; main sets
+	// this when RATE_LIMIT_RPS is given explicitly.
+	RateLimitLoopback bool
 	// WriteTimeout is the http.Server's WriteTimeout: how long a response,
 	// or one chunk of a streamed one (see extendWriteDeadline), may take
 	// to write. Zero means 60 seconds.
 	WriteTimeout time.Duration
 	// CacheMaxAge is the Cache-Control max-age of /v1 responses.
 	CacheMaxAge time.Duration
+	// MetricsMux, when set, gets GET /metrics instead of the router, which
+	// then answers 404 there: main serves it on METRICS_ADDR, off the
+	// public port.
+	MetricsMux *http.ServeMux
 }
+
+// DefaultCursorKey signs cursors when Config.CursorKey is empty. It is in
+// the source for anyone to read: main refuses it against PostgreSQL unless
+// told otherwise.
+const DefaultCursorKey = "timeline-default-cursor-key"
 
 // server holds the handlers' dependencies.
 type server struct {
@@ -88,6 +102,8 @@ type server struct {
 	metrics *metrics
 	// writeTimeout is how far extendWriteDeadline pushes the deadline.
 	writeTimeout time.Duration
+	// specJSON is spec converted to JSON, for /openapi.json.
+	specJSON []byte
 }
 
 // New returns the router with every route of the service. Keep this list
@@ -99,9 +115,13 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	}
 	key := cfg.CursorKey
 	if len(key) == 0 {
-		key = []byte("timeline-default-cursor-key")
+		key = []byte(DefaultCursorKey)
 	}
-	s := &server{store: store, log: log, spec: cfg.Spec, cursors: cursorCodec{key: key}, ready: cfg.Ready,
+	specJSON, err := specToJSON(cfg.Spec)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{store: store, log: log, spec: cfg.Spec, specJSON: specJSON, cursors: cursorCodec{key: key}, ready: cfg.Ready,
 		metrics: newMetrics(store, log), writeTimeout: cfg.WriteTimeout}
 	s.cache = newCacheState(cfg.CacheMaxAge, cfg.Spec, key)
 	if s.writeTimeout <= 0 {
@@ -118,7 +138,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	// included, gets an id, the security headers, a log line and metrics.
 	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log), publicCORS())
 	if cfg.RateLimit > 0 {
-		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics))
+		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics, !cfg.RateLimitLoopback))
 	}
 	r.Use(limitRequest())
 	// Trailing slashes are redirected by noRoute rather than by gin, which
@@ -129,7 +149,12 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	r.GET("/healthz", handle(s.healthz))
 	r.GET("/readyz", handle(s.readyz))
 	r.GET("/openapi.yaml", handle(s.openAPI))
-	r.GET("/metrics", handle(s.metricsEndpoint))
+	r.GET("/openapi.json", handle(s.openAPIJSON))
+	if cfg.MetricsMux != nil {
+		cfg.MetricsMux.Handle("GET /metrics", s.metrics.handler)
+	} else {
+		r.GET("/metrics", handle(s.metricsEndpoint))
+	}
 
 	v1 := r.Group("/v1")
 	v1.GET("/timelines", handle(s.listTimelines))

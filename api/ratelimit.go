@@ -124,10 +124,10 @@ func clientKey(c *gin.Context) string {
 var rateLimitExempt = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // rateLimit answers 429, with Retry-After, to a client that has used up
-// its bucket.
-func rateLimit(l *rateLimiter, m *metrics) gin.HandlerFunc {
+// its bucket. With exemptLoopback, clients on this machine are not limited.
+func rateLimit(l *rateLimiter, m *metrics, exemptLoopback bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if rateLimitExempt[c.FullPath()] {
+		if rateLimitExempt[c.FullPath()] || (exemptLoopback && isLoopback(c)) {
 			c.Next()
 			return
 		}
@@ -143,4 +143,18 @@ func rateLimit(l *rateLimiter, m *metrics) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// isLoopback reports whether the request comes from this machine: both the
+// connection's peer and the client address gin believes (which differs
+// only behind a trusted proxy) are loopback addresses. A proxy on the same
+// host that is not in TRUSTED_PROXIES makes every client look local: set
+// TRUSTED_PROXIES, or RATE_LIMIT_RPS explicitly to limit loopback too.
+func isLoopback(c *gin.Context) bool {
+	peer, err := netip.ParseAddrPort(c.Request.RemoteAddr)
+	if err != nil || !peer.Addr().Unmap().IsLoopback() {
+		return false
+	}
+	client, err := netip.ParseAddr(c.ClientIP())
+	return err == nil && client.Unmap().IsLoopback()
 }

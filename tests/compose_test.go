@@ -8,8 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net"
+	"net/url"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -98,10 +101,13 @@ func TestComposeDatabase(t *testing.T) {
 	if !dataVolume {
 		t.Fatalf("db volumes: got %+v, want a named volume mounted at /var/lib/postgresql/data", db.Volumes)
 	}
-	for _, key := range []string{"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"} {
+	for _, key := range []string{"POSTGRES_USER", "POSTGRES_PASSWORD_FILE", "POSTGRES_DB"} {
 		if v := db.Environment[key]; v == nil || *v == "" {
 			t.Fatalf("db environment %s: got unset, want a value", key)
 		}
+	}
+	if v := db.Environment["POSTGRES_PASSWORD"]; v != nil {
+		t.Fatalf("db environment POSTGRES_PASSWORD: got %q, want unset (the password comes from a secret file)", *v)
 	}
 }
 
@@ -123,9 +129,6 @@ func TestComposeAppServices(t *testing.T) {
 
 	for _, name := range composeAppServices {
 		svc := composeService(t, p, name)
-		if svc.Build == nil {
-			t.Fatalf("service %q build: got none, want the app image built from the repository", name)
-		}
 		if got := []string(svc.Command); !slices.Equal(got, []string{wantCommand[name]}) {
 			t.Fatalf("service %q command: got %q, want [%q]", name, got, wantCommand[name])
 		}
@@ -261,5 +264,170 @@ func TestComposeAPIStopGrace(t *testing.T) {
 	api := composeService(t, composeProject(t), "api")
 	if api.StopGracePeriod == nil || time.Duration(*api.StopGracePeriod) <= 20*time.Second {
 		t.Fatalf("got stop_grace_period %v, want more than 20s", api.StopGracePeriod)
+	}
+}
+
+// TestComposeOneImage: the app image is built once (by one service) and
+// run by migrate, seed and api under the same name.
+func TestComposeOneImage(t *testing.T) {
+	p := composeProject(t)
+	var builders []string
+	image := composeService(t, p, "api").Image
+	if image == "" {
+		t.Fatal("api image: got none, want a name the other app services share")
+	}
+	for _, name := range composeAppServices {
+		svc := composeService(t, p, name)
+		if svc.Build != nil {
+			builders = append(builders, name)
+		}
+		if svc.Image != image {
+			t.Errorf("service %q image: got %q, want %q like api", name, svc.Image, image)
+		}
+	}
+	if len(builders) != 1 {
+		t.Errorf("services with build: got %q, want exactly one, the image built once", builders)
+	}
+}
+
+// composeSecretName matches variable names that hold secrets.
+var composeSecretName = regexp.MustCompile(`PASSWORD|SECRET|TOKEN|KEY`)
+
+// TestComposeNoInlineSecrets: no password or key is written in
+// compose.yaml; each comes from a compose secret file, and the services
+// that need one mount it.
+func TestComposeNoInlineSecrets(t *testing.T) {
+	p := composeProject(t)
+	for name, svc := range p.Services {
+		for k, v := range svc.Environment {
+			if v == nil || !composeSecretName.MatchString(k) {
+				continue
+			}
+			if !strings.HasSuffix(k, "_FILE") || !strings.HasPrefix(*v, "/run/secrets/") {
+				t.Errorf("service %q environment %s: got a value written in compose.yaml, want %s_FILE=/run/secrets/…", name, k, k)
+				continue
+			}
+			secret := strings.TrimPrefix(*v, "/run/secrets/")
+			if !slices.ContainsFunc(svc.Secrets, func(s types.ServiceSecretConfig) bool { return s.Source == secret }) {
+				t.Errorf("service %q: %s names secret %q, which the service does not mount", name, k, secret)
+			}
+		}
+		if u := svc.Environment["DATABASE_URL"]; u != nil {
+			parsed, err := url.Parse(*u)
+			if err != nil {
+				t.Fatalf("service %q DATABASE_URL: %v", name, err)
+			}
+			if _, ok := parsed.User.Password(); ok {
+				t.Errorf("service %q DATABASE_URL: got a password in it, want DATABASE_PASSWORD_FILE", name)
+			}
+		}
+	}
+	for _, secret := range []string{"db_password", "cursor_key"} {
+		s, ok := p.Secrets[secret]
+		if !ok || s.File == "" {
+			t.Errorf("secret %q: got %+v, want one defined from a file", secret, s)
+		}
+	}
+	for _, name := range composeAppServices {
+		if v := composeService(t, p, name).Environment["DATABASE_PASSWORD_FILE"]; v == nil {
+			t.Errorf("service %q: got no DATABASE_PASSWORD_FILE, want the database password from a secret", name)
+		}
+	}
+	// serve refuses the built-in cursor key against PostgreSQL.
+	if v := composeService(t, p, "api").Environment["CURSOR_KEY_FILE"]; v == nil {
+		t.Error("api: got no CURSOR_KEY_FILE, want the cursor key from a secret")
+	}
+}
+
+// TestComposeAPIHealthcheck: the api is checked by its own binary, since
+// the distroless image has no shell or curl.
+func TestComposeAPIHealthcheck(t *testing.T) {
+	api := composeService(t, composeProject(t), "api")
+	if api.HealthCheck == nil || api.HealthCheck.Disable {
+		t.Fatal("api healthcheck: got none, want `/timeline healthcheck`")
+	}
+	if got, want := []string(api.HealthCheck.Test), []string{"CMD", "/timeline", "healthcheck"}; !slices.Equal(got, want) {
+		t.Errorf("api healthcheck test: got %q, want %q", got, want)
+	}
+}
+
+// TestComposeMetricsNotPublished: /metrics is on METRICS_ADDR, whose port
+// is not published; only the API port is.
+func TestComposeMetricsNotPublished(t *testing.T) {
+	api := composeService(t, composeProject(t), "api")
+	addr := api.Environment["METRICS_ADDR"]
+	if addr == nil || *addr == "" {
+		t.Fatal("api METRICS_ADDR: got unset, want /metrics on a listener of its own")
+	}
+	_, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		t.Fatalf("api METRICS_ADDR %q: %v", *addr, err)
+	}
+	for _, p := range api.Ports {
+		if p.Target != 8080 {
+			t.Errorf("api ports: got %+v published, want only 8080", p)
+		}
+		if port == "8080" || p.Published == port {
+			t.Errorf("api ports: the metrics port %s is published", port)
+		}
+	}
+}
+
+// TestComposeHardening: the app containers run read-only, without
+// capabilities and unable to gain privileges; so does the database, with
+// only the capabilities its entrypoint needs to drop to its own user.
+func TestComposeHardening(t *testing.T) {
+	p := composeProject(t)
+	for _, name := range append([]string{"db"}, composeAppServices...) {
+		svc := composeService(t, p, name)
+		if !svc.ReadOnly {
+			t.Errorf("service %q read_only: got false, want true", name)
+		}
+		if !slices.Equal(svc.CapDrop, []string{"ALL"}) {
+			t.Errorf("service %q cap_drop: got %q, want [ALL]", name, svc.CapDrop)
+		}
+		if !slices.Contains(svc.SecurityOpt, "no-new-privileges:true") {
+			t.Errorf("service %q security_opt: got %q, want no-new-privileges:true", name, svc.SecurityOpt)
+		}
+		if name != "db" && len(svc.CapAdd) > 0 {
+			t.Errorf("service %q cap_add: got %q, want none", name, svc.CapAdd)
+		}
+	}
+}
+
+// composePinned matches an image reference pinned by digest or by an exact
+// version tag (two dots, as in 16.10 or 1.26.8, plus an optional suffix).
+var composePinned = regexp.MustCompile(`@sha256:[0-9a-f]{64}$|:[0-9]+\.[0-9]+(\.[0-9]+)?(-[a-z0-9.]+)?$`)
+
+// TestImagesPinned: every base image, in compose.yaml and the Dockerfile,
+// names an exact version or a digest, never a moving tag such as 16 or
+// latest.
+func TestImagesPinned(t *testing.T) {
+	if db := composeService(t, composeProject(t), "db"); !composePinned.MatchString(db.Image) {
+		t.Errorf("db image %q: want an exact version tag or a digest", db.Image)
+	}
+	for i, stage := range dockerfileStages(t) {
+		from := strings.Fields(stage[0].args)
+		if len(from) == 0 || !composePinned.MatchString(from[0]) {
+			t.Errorf("Dockerfile stage %d: got FROM %s, want an exact version tag or a digest", i+1, stage[0].args)
+		}
+	}
+}
+
+// TestDockerignore: the build context leaves out the tests, npm packages
+// and secrets.
+func TestDockerignore(t *testing.T) {
+	raw, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	for _, want := range []string{"tests", "node_modules", "secrets"} {
+		if !slices.ContainsFunc(lines, func(l string) bool {
+			l = strings.Trim(strings.TrimSpace(l), "/")
+			return l == want || l == "**/"+want
+		}) {
+			t.Errorf(".dockerignore: got no %s line, want the build context to leave it out", want)
+		}
 	}
 }

@@ -55,8 +55,8 @@ func contractLoadSpec(t *testing.T) *contractSpec {
 	if err := doc.Validate(loader.Context); err != nil {
 		t.Fatalf("validate %s: got %v, want a valid OpenAPI document", contractSpecPath, err)
 	}
-	// The spec's server is http://localhost:8080 while the test servers
-	// listen on random ports: match operations on the path alone.
+	// The test servers listen on random ports: match operations on the
+	// path alone, whatever the spec's servers say.
 	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
@@ -211,6 +211,8 @@ var contractReadCases = []contractCase{
 	{name: "readyz with a parameter", path: "/readyz?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 	{name: "openapi.yaml", path: "/openapi.yaml", status: http.StatusOK, check: contractServesSpecFile},
 	{name: "openapi.yaml with a parameter", path: "/openapi.yaml?x=1", status: http.StatusBadRequest, invalidParam: "x"},
+	{name: "openapi.json", path: "/openapi.json", status: http.StatusOK, check: contractServesSpecJSON},
+	{name: "openapi.json with a parameter", path: "/openapi.json?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 	{name: "metrics", path: "/metrics", status: http.StatusOK, check: contractServesMetrics},
 	{name: "metrics with a parameter", path: "/metrics?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 	{name: "timelines", path: "/v1/timelines", status: http.StatusOK},
@@ -316,6 +318,7 @@ func contractFailureCases(f contractFailure) []contractCase {
 		// The liveness probe and the spec never touch the database.
 		{name: "healthz", path: "/healthz", status: http.StatusOK},
 		{name: "openapi.yaml", path: "/openapi.yaml", status: http.StatusOK, check: contractServesSpecFile},
+		{name: "openapi.json", path: "/openapi.json", status: http.StatusOK, check: contractServesSpecJSON},
 		{name: "metrics", path: "/metrics", status: http.StatusOK},
 		{name: "timelines", path: "/v1/timelines", status: f.status},
 		{name: "timeline", path: "/v1/timelines/csto", status: f.status},
@@ -369,7 +372,7 @@ func TestContractResponses(t *testing.T) {
 	})
 	backends++
 	t.Run("rate-limited", func(t *testing.T) {
-		router, err := api.New(shared[0].store, api.Config{Spec: specBytes, RateLimit: 1e-6, RateBurst: 1})
+		router, err := api.New(shared[0].store, api.Config{Spec: specBytes, RateLimit: 1e-6, RateBurst: 1, RateLimitLoopback: true})
 		if err != nil {
 			t.Fatalf("api.New: %v", err)
 		}
@@ -663,6 +666,36 @@ func contractServesSpecFile(t *testing.T, path string, r response) {
 	}
 	if !bytes.Equal(r.body, want) {
 		t.Errorf("GET %s: got %d bytes, want the %d bytes of %s", path, len(r.body), len(want), contractSpecPath)
+	}
+}
+
+// contractServesSpecJSON checks that /openapi.json is this document as
+// JSON: an OpenAPI loader reads it to the same document as the YAML.
+func contractServesSpecJSON(t *testing.T, path string, r response) {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("GET %s: got Content-Type %q, want application/json", path, ct)
+	}
+	loader := openapi3.NewLoader()
+	got, err := loader.LoadFromData(r.body)
+	if err != nil {
+		t.Fatalf("GET %s: not an OpenAPI document: %v", path, err)
+	}
+	want, err := loader.LoadFromFile(contractSpecPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotJSON, err := got.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, err := want.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gotJSON, wantJSON) {
+		t.Errorf("GET %s: got a document (%d bytes re-encoded) that differs from %s (%d bytes re-encoded)",
+			path, len(gotJSON), contractSpecPath, len(wantJSON))
 	}
 }
 

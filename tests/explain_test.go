@@ -102,9 +102,7 @@ func explainRowCount(tb testing.TB) int {
 // with rows generated events. The database is dropped when tb ends.
 func explainSetup(tb testing.TB, rows int) *explainData {
 	tb.Helper()
-	if pgAdminURL == "" {
-		tb.Skipf("PostgreSQL skipped: %s", pgSkipWhy)
-	}
+	requirePostgres(tb)
 	ctx := context.Background()
 	dsn, drop, err := createPostgresDB(ctx, uniqueName())
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/csto-timeline/timeline/api"
+	"github.com/csto-timeline/timeline/internal/skipreport"
 	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
 )
@@ -64,12 +64,12 @@ func testMain(m *testing.M) int {
 		pgAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
 	if err := pingPostgres(ctx, pgAdminURL); err != nil {
-		pgSkipWhy = fmt.Sprintf("PostgreSQL at %s does not answer (%v); set TEST_DATABASE_URL", redact(pgAdminURL), err)
+		pgSkipWhy = fmt.Sprintf("PostgreSQL at %s does not answer (%v): start one (apt-get install postgresql) or set TEST_DATABASE_URL", redact(pgAdminURL), err)
 		if os.Getenv("CI") == "true" {
 			fmt.Fprintln(os.Stderr, "FAIL: CI=true requires PostgreSQL: "+pgSkipWhy)
 			return 1
 		}
-		fmt.Fprintln(os.Stderr, "SKIP PostgreSQL tests: "+pgSkipWhy)
+		skipreport.Note("the PostgreSQL half of every test", pgSkipWhy)
 		pgAdminURL = ""
 	}
 
@@ -92,7 +92,9 @@ func testMain(m *testing.M) int {
 		cleanups = append(cleanups, cleanup)
 		shared = append(shared, b)
 	}
-	return m.Run()
+	code := m.Run()
+	skipreport.Print("tests")
+	return code
 }
 
 // dialects lists the databases this run can test.
@@ -270,12 +272,11 @@ func freshBackends(t *testing.T) []*backend {
 	return out
 }
 
-// hasPrefix reports whether s starts with any of the prefixes.
-func hasPrefix(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
+// requirePostgres skips t, or fails it under CI=true, when no PostgreSQL
+// server answers.
+func requirePostgres(t testing.TB) {
+	t.Helper()
+	if pgAdminURL == "" {
+		skipreport.Missing(t, "%s", pgSkipWhy)
 	}
-	return false
 }

@@ -25,9 +25,7 @@ import (
 // cfg, the service in front of it, and the database's name and URL.
 func opsPostgres(t *testing.T, cfg models.Config) (b *backend, name, dsn string) {
 	t.Helper()
-	if pgAdminURL == "" {
-		t.Skipf("PostgreSQL skipped: %s", pgSkipWhy)
-	}
+	requirePostgres(t)
 	b, cleanup, err := newBackendWith(context.Background(), models.DialectPostgres, cfg)
 	if err != nil {
 		t.Fatalf("new PostgreSQL backend: %v", err)

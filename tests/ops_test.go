@@ -58,7 +58,7 @@ func wantProblem(t *testing.T, what string, r response, status int, typ string) 
 // TestSecurityHeaders checks the headers of every kind of response, and
 // that none names the server's software.
 func TestSecurityHeaders(t *testing.T) {
-	b := opsServer(t, api.Config{RateLimit: 1e-6, RateBurst: 2})
+	b := opsServer(t, api.Config{RateLimit: 1e-6, RateBurst: 2, RateLimitLoopback: true})
 	client := *b.server.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	for _, c := range []struct {
@@ -207,7 +207,7 @@ func TestCursorFromAnotherKeyIsRejected(t *testing.T) {
 // Retry-After until its bucket refills; X-Forwarded-For from an untrusted
 // peer changes nothing; probes and metrics are never refused.
 func TestRateLimit(t *testing.T) {
-	b := opsServer(t, api.Config{RateLimit: 0.01, RateBurst: 3})
+	b := opsServer(t, api.Config{RateLimit: 0.01, RateBurst: 3, RateLimitLoopback: true})
 	spoof := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}, "X-Real-Ip": {ip}} }
 	for i := range 3 {
 		b.do(t, http.MethodGet, "/v1/timelines", spoof("198.51.100."+strconv.Itoa(i))).wantStatus(t, http.StatusOK)
@@ -231,7 +231,7 @@ func TestRateLimit(t *testing.T) {
 	}
 
 	// Behind a trusted proxy the forwarded address is the client.
-	proxied := opsServer(t, api.Config{RateLimit: 0.01, RateBurst: 1, TrustedProxies: []string{"127.0.0.1", "::1"}})
+	proxied := opsServer(t, api.Config{RateLimit: 0.01, RateBurst: 1, RateLimitLoopback: true, TrustedProxies: []string{"127.0.0.1", "::1"}})
 	proxied.do(t, http.MethodGet, "/v1/timelines", spoof("203.0.113.7")).wantStatus(t, http.StatusOK)
 	wantProblem(t, "second request of 203.0.113.7", proxied.do(t, http.MethodGet, "/v1/timelines", spoof("203.0.113.7")), 429, "rate-limited")
 	proxied.do(t, http.MethodGet, "/v1/timelines", spoof("203.0.113.8")).wantStatus(t, http.StatusOK)

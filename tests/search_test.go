@@ -213,9 +213,7 @@ func TestSearchEdgeCases(t *testing.T) {
 // the translation of web-search syntax to FTS5 must find what
 // websearch_to_tsquery finds.
 func TestSearchBackendsAgree(t *testing.T) {
-	if len(shared) < 2 {
-		t.Skipf("needs both databases: %s", pgSkipWhy)
-	}
+	requirePostgres(t)
 	queries := []string{"Lavrov terrorist", `"single list"`, "terrorist -lavrov", "biosecurity or Zas",
 		"lavrov or zas appointment", `-"foreign ministers"`, "ОДКБ", "одкб", "Kyrgyz Republic", `"Kyrgyz Republic"`,
 		"peacekeeping -syria", "exercises", "summit Bishkek", "NATO", "observers or partners -iran",

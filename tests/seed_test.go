@@ -3,7 +3,10 @@ package tests
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -13,6 +16,16 @@ import (
 	"github.com/csto-timeline/timeline/seed"
 )
 
+// originalPath is the source article exactly as received with the project;
+// seed/sources/bohdan-2020-csto.txt is its normalized text
+// (TestSourceTextIsNormalized).
+const originalPath = "../seed/sources/bohdan-2020-csto.md"
+
+// originalSHA256 is the SHA-256 of the article as received. The quotes are
+// checked against its normalized text, so the original itself must not be
+// edited to fit a quote: a changed file fails here.
+const originalSHA256 = "80b2e5e8c2cc67ac6428c6c4f8b8e2b8c5e30ec5ecf0d01b547a0b228ceebfa6"
+
 // TestQuotesAreVerbatim checks that every event served has a source with a
 // non-empty quote found verbatim in the text the repository ships for it
 // (seed/sources/<id>.txt, the normalized article; TestSourceTextIsNormalized
@@ -21,6 +34,13 @@ func TestQuotesAreVerbatim(t *testing.T) {
 	article, ok := seed.SourceText("bohdan-2020-csto")
 	if !ok {
 		t.Fatal("the seed does not embed the text of bohdan-2020-csto")
+	}
+	original, err := os.ReadFile(originalPath)
+	if err != nil {
+		t.Fatalf("read the source article: %v", err)
+	}
+	if sum := sha256.Sum256(original); hex.EncodeToString(sum[:]) != originalSHA256 {
+		t.Fatalf("%s: got SHA-256 %x, want %s (the article as received; do not edit it)", originalPath, sum, originalSHA256)
 	}
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		events := b.allEvents(t, "limit=100")

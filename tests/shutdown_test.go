@@ -152,9 +152,7 @@ func shutdownSetup(t *testing.T) (bin, dsn string, db *gorm.DB) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGTERM is Unix")
 	}
-	if pgAdminURL == "" {
-		t.Skipf("PostgreSQL skipped: %s", pgSkipWhy)
-	}
+	requirePostgres(t)
 	dsn, drop, err := createPostgresDB(context.Background(), uniqueName())
 	if err != nil {
 		t.Fatalf("create database: %v", err)
