@@ -18,7 +18,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/csto-timeline/timeline/internal/skipreport"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 )
 
 func TestMain(m *testing.M) {

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/csto-timeline/timeline/internal/skipreport"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 )
 
 // TestMain reports what the package's tests skipped for want of a tool

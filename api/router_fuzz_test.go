@@ -19,7 +19,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/csto-timeline/timeline/internal/skipreport"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
 )

@@ -30,7 +30,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/csto-timeline/timeline/internal/skipreport"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 )
 
 // The bars the service must clear, from the issue.

@@ -21,7 +21,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/csto-timeline/timeline/api"
-	"github.com/csto-timeline/timeline/internal/skipreport"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
 )

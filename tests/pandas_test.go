@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/csto-timeline/timeline/internal/skipreport"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 )
 
 // pandasPython is the interpreter with pandas (Debian's python3-pandas;

@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/csto-timeline/timeline/internal/skipreport"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 )
 
 // The browser test loads the service's TimelineJS document into the real
