@@ -19,9 +19,9 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/csto-timeline/timeline/tests/skipreport"
 	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 )
 
 // FuzzRouter sends arbitrary query strings, path ids and Accept headers to

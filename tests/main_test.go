@@ -21,9 +21,9 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/csto-timeline/timeline/api"
-	"github.com/csto-timeline/timeline/tests/skipreport"
 	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
+	"github.com/csto-timeline/timeline/tests/skipreport"
 )
 
 // backend is one database with the service in front of it.
