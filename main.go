@@ -136,6 +136,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.connMaxLifetime = duration("DB_CONN_MAX_LIFETIME", 30*time.Minute)
 	c.shutdownTimeout = duration("SHUTDOWN_TIMEOUT", 20*time.Second)
 	c.cacheMaxAge = duration("CACHE_MAX_AGE", 60*time.Second)
+	if c.cacheMaxAge > 0 && c.cacheMaxAge%time.Second != 0 {
+		// Cache-Control counts whole seconds: 500ms would be sent as
+		// max-age=0, and 1.5s as 1, neither what was asked.
+		errs = append(errs, fmt.Errorf("CACHE_MAX_AGE=%q is not a whole number of seconds (at least 1s)", getenv("CACHE_MAX_AGE")))
+	}
 	if v := getenv("SHUTDOWN_READINESS_DELAY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
@@ -288,8 +293,10 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		ReadTimeout:       cfg.readTimeout,
 		WriteTimeout:      cfg.writeTimeout,
 		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Above api.MaxHeaderBytes, so that the API answers too-large
+		// headers with its own 431 problem; see api.ServerMaxHeaderBytes.
+		MaxHeaderBytes: api.ServerMaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() {

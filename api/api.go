@@ -23,6 +23,9 @@ type Store interface {
 	FindTimelineByID(ctx context.Context, id string) (models.Timeline, error)
 	// FindEvents returns ErrUnavailable when the database cannot answer.
 	FindEvents(ctx context.Context, f models.EventFilter) ([]models.Event, bool, error)
+	// CountEvents returns how many events match f, paging ignored: the
+	// number an export of f sends as X-Total-Count.
+	CountEvents(ctx context.Context, f models.EventFilter) (int, error)
 	// FindEventByID returns ErrNotFound for an unknown id.
 	FindEventByID(ctx context.Context, id string) (models.Event, error)
 	CountEventsByYear(ctx context.Context, f models.EventFilter) ([]models.YearCount, int, error)
@@ -75,6 +78,11 @@ type Config struct {
 	WriteTimeout time.Duration
 	// CacheMaxAge is the Cache-Control max-age of /v1 responses.
 	CacheMaxAge time.Duration
+	// MaxExports is how many streamed exports may run at once; one more
+	// is answered 503. Each holds a database connection for as long as its
+	// client reads, so it must stay below the pool size. Zero means half
+	// the store's pool (at least one), or 4 for a store without a pool.
+	MaxExports int
 }
 
 // server holds the handlers' dependencies.
@@ -88,6 +96,9 @@ type server struct {
 	metrics *metrics
 	// writeTimeout is how far extendWriteDeadline pushes the deadline.
 	writeTimeout time.Duration
+	// exports holds one token per running export; its capacity is the
+	// most that may run at once.
+	exports chan struct{}
 }
 
 // New returns the router with every route of the service. Keep this list
@@ -107,6 +118,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	if s.writeTimeout <= 0 {
 		s.writeTimeout = 60 * time.Second
 	}
+	s.exports = make(chan struct{}, exportSlots(store, cfg.MaxExports))
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -114,6 +126,11 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = false
+	// Route on the path as sent: /%6detrics or /v1%2Fevents is no route
+	// (404), so a proxy rule on /metrics or /v1/ cannot be dodged by
+	// encoding a letter or a slash. Path parameters are still unescaped.
+	r.UseRawPath = true
+	r.UnescapePathValues = true
 	// Outermost first: every response, the problems written below
 	// included, gets an id, the security headers, a log line and metrics.
 	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log), publicCORS())
@@ -135,6 +152,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/timelines", handle(s.listTimelines))
 	v1.GET("/timelines/:id", handle(s.getTimeline))
 	v1.GET("/events", handle(s.listEvents))
+	v1.GET("/events.json", handle(s.listEventsAs(formatJSON)))
 	v1.GET("/events.csv", handle(s.listEventsAs(formatCSV)))
 	v1.GET("/events.ndjson", handle(s.listEventsAs(formatNDJSON)))
 	v1.GET("/events/:id", handle(s.getEvent))
@@ -153,6 +171,21 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 		}
 	}
 	return r, nil
+}
+
+// exportSlots is how many exports may run at once: n when set, else half
+// the store's connection pool, so that slow downloads never take every
+// connection from the other requests.
+func exportSlots(store Store, n int) int {
+	if n > 0 {
+		return n
+	}
+	if p, ok := store.(pooler); ok {
+		if db, err := p.Pool(); err == nil && db.Stats().MaxOpenConnections > 0 {
+			return max(1, db.Stats().MaxOpenConnections/2)
+		}
+	}
+	return 4
 }
 
 // jsonEncode writes v as JSON without HTML escaping: quotes from sources

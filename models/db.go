@@ -47,6 +47,9 @@ type Config struct {
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	// bumped is set inside InTx once the transaction has moved the
+	// dataset's version date (see bumpVersion); nil outside one.
+	bumped *bool
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -162,6 +165,6 @@ func (s *Store) Close() error {
 // InTx runs fn in one transaction: every write in it lands or none does.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect})
+		return fn(&Store{db: tx, dialect: s.dialect, bumped: new(bool)})
 	})
 }

@@ -485,6 +485,9 @@ func TestContractTrailingSlash(t *testing.T) {
 type contractBrokenStore struct{ err error }
 
 func (s contractBrokenStore) Ping(context.Context) error { return s.err }
+func (s contractBrokenStore) CountEvents(context.Context, models.EventFilter) (int, error) {
+	return 0, s.err
+}
 func (s contractBrokenStore) DatasetState(context.Context) (models.DatasetState, error) {
 	return models.DatasetState{}, s.err
 }
