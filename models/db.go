@@ -96,7 +96,9 @@ func sqliteDSN(path string) string {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	// busy_timeout comes first: switching a new file to WAL needs a lock
+	// that another process opening it at the same time may hold.
+	return path + sep + "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 }
 
 // withStatementTimeout adds statement_timeout to a postgres:// URL. pgx
@@ -162,9 +164,53 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// InTx runs fn in one transaction: every write in it lands or none does.
+// writeLockKey is the PostgreSQL advisory lock that InTx holds, so that
+// write transactions (seed runs, migrations) run one at a time, in every
+// process, as SQLite's do.
+const writeLockKey = 7219432
+
+// InTx runs fn in one write transaction: every write in it lands or none
+// does, and write transactions run one at a time, in every process (a
+// seed racing another seed waits for it, then finds its rows). On
+// PostgreSQL the transaction takes an advisory lock first; on SQLite it
+// begins IMMEDIATE, taking the write lock before its first read, so that
+// it waits for another writer (busy_timeout) instead of failing with
+// SQLITE_BUSY when it would upgrade a read to a write.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.dialect == DialectSQLite {
+		return s.inImmediateTx(ctx, fn)
+	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", writeLockKey).Error; err != nil {
+			return translate(err)
+		}
 		return fn(&Store{db: tx, dialect: s.dialect, bumped: new(bool)})
+	})
+}
+
+// inImmediateTx is InTx on SQLite: database/sql begins deferred
+// transactions, so the transaction is begun by hand on one connection.
+func (s *Store) inImmediateTx(ctx context.Context, fn func(tx *Store) error) (err error) {
+	return s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("BEGIN IMMEDIATE").Error; err != nil {
+			return translate(err)
+		}
+		// The end of the transaction must reach the connection even when
+		// ctx is done, or it would go back to the pool still inside it.
+		end := conn.WithContext(context.WithoutCancel(ctx))
+		committed := false
+		defer func() {
+			if !committed {
+				_ = end.Exec("ROLLBACK").Error
+			}
+		}()
+		if err := fn(&Store{db: conn, dialect: s.dialect, bumped: new(bool)}); err != nil {
+			return err
+		}
+		if err := end.Exec("COMMIT").Error; err != nil {
+			return translate(err)
+		}
+		committed = true
+		return nil
 	})
 }
