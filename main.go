@@ -197,6 +197,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("unknown command %q; usage: timeline [serve|migrate|seed]", cmd)
 	}
 
+	if cfg.databaseURL == "" {
+		if err := models.CheckSQLitePath(cfg.sqlitePath); err != nil {
+			return fmt.Errorf("SQLITE_PATH: %w", err)
+		}
+	}
 	store, err := models.Open(ctx, models.Config{
 		DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath, Logger: log,
 		MaxOpenConns: cfg.maxOpenConns, MaxIdleConns: cfg.maxIdleConns, ConnMaxLifetime: cfg.connMaxLifetime,
