@@ -6,9 +6,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -99,6 +101,17 @@ type server struct {
 	// exports holds one token per running export; its capacity is the
 	// most that may run at once.
 	exports chan struct{}
+	// corrupt is set once the store has reported a damaged database: it
+	// does not heal by itself, so /readyz answers 503 from then on.
+	corrupt atomic.Bool
+}
+
+// storeFailed notes what a failed request says about the database.
+func (s *server) storeFailed(err error) {
+	if errors.Is(err, models.ErrCorrupt) && !s.corrupt.Swap(true) {
+		s.log.Error("the database is corrupt; /readyz now answers 503 until the file is restored and the server restarted",
+			"error", err)
+	}
 }
 
 // New returns the router with every route of the service. Keep this list
@@ -133,7 +146,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	r.UnescapePathValues = true
 	// Outermost first: every response, the problems written below
 	// included, gets an id, the security headers, a log line and metrics.
-	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log), publicCORS())
+	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log, s.storeFailed), publicCORS())
 	if cfg.RateLimit > 0 {
 		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics))
 	}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -151,6 +152,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if s.dialect == DialectSQLite {
+		// Opening an SQLite file reads nothing: read its schema, so that a
+		// damaged or foreign file is reported here (ErrCorrupt).
+		var n int
+		if err := sqlDB.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+			if err := translate(err); errors.Is(err, ErrUnavailable) {
+				return err
+			}
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
 	}
 	return nil
 }
