@@ -58,6 +58,9 @@ type config struct {
 	connMaxLifetime time.Duration
 	shutdownTimeout time.Duration
 	cacheMaxAge     time.Duration
+	// maxExports bounds the streamed exports running at once; 0 means
+	// half the pool.
+	maxExports int
 	// shutdownReadinessDelay is how long /readyz answers 503 before the
 	// listener closes, for load balancers to notice.
 	shutdownReadinessDelay time.Duration
@@ -134,6 +137,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.maxOpenConns = integer("DB_MAX_OPEN_CONNS", 10)
 	c.maxIdleConns = integer("DB_MAX_IDLE_CONNS", 10)
 	c.connMaxLifetime = duration("DB_CONN_MAX_LIFETIME", 30*time.Minute)
+	c.maxExports = integer("MAX_EXPORTS", 0)
+	if c.maxExports >= c.maxOpenConns && c.maxOpenConns > 0 {
+		errs = append(errs, fmt.Errorf("MAX_EXPORTS=%d must be below DB_MAX_OPEN_CONNS=%d: each export holds a connection "+
+			"while its client reads, and other requests need the rest", c.maxExports, c.maxOpenConns))
+	}
 	c.shutdownTimeout = duration("SHUTDOWN_TIMEOUT", 20*time.Second)
 	c.cacheMaxAge = duration("CACHE_MAX_AGE", 60*time.Second)
 	if c.cacheMaxAge > 0 && c.cacheMaxAge%time.Second != 0 {
@@ -283,7 +291,8 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	var draining atomic.Bool
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
-		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge})
+		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge,
+		MaxExports: cfg.maxExports})
 	if err != nil {
 		return err
 	}

@@ -231,7 +231,7 @@ func TestStartupMessagesNameTheCause(t *testing.T) {
 			wantNot   []string
 			needsRoot bool
 		}{env: "DATABASE_URL=" + strings.Replace(u, "sslmode=disable", "sslmode=prefer", 1),
-			want: []string{`PostgreSQL database "timeline_no_such_db`, "does not exist; create it (createdb"},
+			want:    []string{`PostgreSQL database "timeline_no_such_db`, "does not exist; create it (createdb"},
 			wantNot: []string{"tls error"}})
 	}
 	for _, c := range cases {
