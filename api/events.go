@@ -230,7 +230,7 @@ const variantKey = "etag_variant"
 // ?count=true or, as PostgREST clients do, Prefer: count=exact. The
 // preference is acknowledged with Preference-Applied (RFC 7240).
 func wantsTotal(c *gin.Context, p *params) bool {
-	c.Header("Vary", "Prefer")
+	c.Writer.Header().Add("Vary", "Prefer")
 	if v, ok := p.single("count"); ok {
 		switch v {
 		case "true":
