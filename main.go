@@ -62,6 +62,9 @@ type config struct {
 	connMaxLifetime time.Duration
 	shutdownTimeout time.Duration
 	cacheMaxAge     time.Duration
+	// maxExports bounds the streamed exports running at once; 0 means
+	// half the pool.
+	maxExports int
 	// shutdownReadinessDelay is how long /readyz answers 503 before the
 	// listener closes, for load balancers to notice.
 	shutdownReadinessDelay time.Duration
@@ -165,8 +168,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.maxOpenConns = integer("DB_MAX_OPEN_CONNS", 10)
 	c.maxIdleConns = integer("DB_MAX_IDLE_CONNS", 10)
 	c.connMaxLifetime = duration("DB_CONN_MAX_LIFETIME", 30*time.Minute)
+	c.maxExports = integer("MAX_EXPORTS", 0)
+	if c.maxExports >= c.maxOpenConns && c.maxOpenConns > 0 {
+		errs = append(errs, fmt.Errorf("MAX_EXPORTS=%d must be below DB_MAX_OPEN_CONNS=%d: each export holds a connection "+
+			"while its client reads, and other requests need the rest", c.maxExports, c.maxOpenConns))
+	}
 	c.shutdownTimeout = duration("SHUTDOWN_TIMEOUT", 20*time.Second)
 	c.cacheMaxAge = duration("CACHE_MAX_AGE", 60*time.Second)
+	if c.cacheMaxAge > 0 && c.cacheMaxAge%time.Second != 0 {
+		// Cache-Control counts whole seconds: 500ms would be sent as
+		// max-age=0, and 1.5s as 1, neither what was asked.
+		errs = append(errs, fmt.Errorf("CACHE_MAX_AGE=%q is not a whole number of seconds (at least 1s)", getenv("CACHE_MAX_AGE")))
+	}
 	if v := getenv("SHUTDOWN_READINESS_DELAY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
@@ -279,6 +292,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"(for example `openssl rand -hex 32`), the same on every instance, or ALLOW_DEFAULT_CURSOR_KEY=true to accept the risk")
 	}
 
+	if cfg.databaseURL == "" {
+		if err := models.CheckSQLitePath(cfg.sqlitePath); err != nil {
+			return fmt.Errorf("SQLITE_PATH: %w", err)
+		}
+	}
 	store, err := models.Open(ctx, models.Config{
 		DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath, Logger: log,
 		MaxOpenConns: cfg.maxOpenConns, MaxIdleConns: cfg.maxIdleConns, ConnMaxLifetime: cfg.connMaxLifetime,
@@ -365,7 +383,8 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, RateLimitLoopback: cfg.rateLimitLoopback,
-		WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge, MetricsMux: metricsMux})
+		WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge, MetricsMux: metricsMux,
+		MaxExports: cfg.maxExports})
 	if err != nil {
 		return err
 	}
@@ -387,8 +406,10 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		ReadTimeout:       cfg.readTimeout,
 		WriteTimeout:      cfg.writeTimeout,
 		IdleTimeout:       cfg.idleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Above api.MaxHeaderBytes, so that the API answers too-large
+		// headers with its own 431 problem; see api.ServerMaxHeaderBytes.
+		MaxHeaderBytes: api.ServerMaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() {

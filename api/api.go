@@ -6,9 +6,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -23,6 +25,9 @@ type Store interface {
 	FindTimelineByID(ctx context.Context, id string) (models.Timeline, error)
 	// FindEvents returns ErrUnavailable when the database cannot answer.
 	FindEvents(ctx context.Context, f models.EventFilter) ([]models.Event, bool, error)
+	// CountEvents returns how many events match f, paging ignored: the
+	// number an export of f sends as X-Total-Count.
+	CountEvents(ctx context.Context, f models.EventFilter) (int, error)
 	// FindEventByID returns ErrNotFound for an unknown id.
 	FindEventByID(ctx context.Context, id string) (models.Event, error)
 	CountEventsByYear(ctx context.Context, f models.EventFilter) ([]models.YearCount, int, error)
@@ -84,6 +89,11 @@ type Config struct {
 	// then answers 404 there: main serves it on METRICS_ADDR, off the
 	// public port.
 	MetricsMux *http.ServeMux
+	// MaxExports is how many streamed exports may run at once; one more
+	// is answered 503. Each holds a database connection for as long as its
+	// client reads, so it must stay below the pool size. Zero means half
+	// the store's pool (at least one), or 4 for a store without a pool.
+	MaxExports int
 }
 
 // DefaultCursorKey signs cursors when Config.CursorKey is empty. It is in
@@ -104,6 +114,20 @@ type server struct {
 	writeTimeout time.Duration
 	// specJSON is spec converted to JSON, for /openapi.json.
 	specJSON []byte
+	// exports holds one token per running export; its capacity is the
+	// most that may run at once.
+	exports chan struct{}
+	// corrupt is set once the store has reported a damaged database: it
+	// does not heal by itself, so /readyz answers 503 from then on.
+	corrupt atomic.Bool
+}
+
+// storeFailed notes what a failed request says about the database.
+func (s *server) storeFailed(err error) {
+	if errors.Is(err, models.ErrCorrupt) && !s.corrupt.Swap(true) {
+		s.log.Error("the database is corrupt; /readyz now answers 503 until the file is restored and the server restarted",
+			"error", err)
+	}
 }
 
 // New returns the router with every route of the service. Keep this list
@@ -127,6 +151,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	if s.writeTimeout <= 0 {
 		s.writeTimeout = 60 * time.Second
 	}
+	s.exports = make(chan struct{}, exportSlots(store, cfg.MaxExports))
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -134,9 +159,14 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = false
+	// Route on the path as sent: /%6detrics or /v1%2Fevents is no route
+	// (404), so a proxy rule on /metrics or /v1/ cannot be dodged by
+	// encoding a letter or a slash. Path parameters are still unescaped.
+	r.UseRawPath = true
+	r.UnescapePathValues = true
 	// Outermost first: every response, the problems written below
 	// included, gets an id, the security headers, a log line and metrics.
-	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log), publicCORS())
+	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log, s.storeFailed), publicCORS())
 	if cfg.RateLimit > 0 {
 		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics, !cfg.RateLimitLoopback))
 	}
@@ -160,6 +190,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/timelines", handle(s.listTimelines))
 	v1.GET("/timelines/:id", handle(s.getTimeline))
 	v1.GET("/events", handle(s.listEvents))
+	v1.GET("/events.json", handle(s.listEventsAs(formatJSON)))
 	v1.GET("/events.csv", handle(s.listEventsAs(formatCSV)))
 	v1.GET("/events.ndjson", handle(s.listEventsAs(formatNDJSON)))
 	v1.GET("/events/:id", handle(s.getEvent))
@@ -178,6 +209,21 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 		}
 	}
 	return r, nil
+}
+
+// exportSlots is how many exports may run at once: n when set, else half
+// the store's connection pool, so that slow downloads never take every
+// connection from the other requests.
+func exportSlots(store Store, n int) int {
+	if n > 0 {
+		return n
+	}
+	if p, ok := store.(pooler); ok {
+		if db, err := p.Pool(); err == nil && db.Stats().MaxOpenConnections > 0 {
+			return max(1, db.Stats().MaxOpenConnections/2)
+		}
+	}
+	return 4
 }
 
 // jsonEncode writes v as JSON without HTML escaping: quotes from sources

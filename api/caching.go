@@ -18,6 +18,10 @@ const defaultCacheMaxAge = 60 * time.Second
 type cacheState struct {
 	control  string   // the Cache-Control value
 	revision [32]byte // the server's contract and cursor key
+	// since is when this router was built: a response's Last-Modified is
+	// never earlier, since a new binary (whose revision is in the ETag)
+	// may answer differently for the same data.
+	since time.Time
 }
 
 func newCacheState(maxAge time.Duration, spec, cursorKey []byte) cacheState {
@@ -27,6 +31,7 @@ func newCacheState(maxAge time.Duration, spec, cursorKey []byte) cacheState {
 	return cacheState{
 		control:  fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds())),
 		revision: sha256.Sum256(append(append([]byte{}, spec...), cursorKey...)),
+		since:    time.Now().UTC().Truncate(time.Second),
 	}
 }
 
@@ -43,13 +48,22 @@ func (s *server) notModified(c *gin.Context) (bool, error) {
 		return false, err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%x|%d|%s|%s", s.cache.revision[:8], st.Version, c.Request.URL.RequestURI(), c.GetHeader("Accept"))
+	fmt.Fprintf(h, "%x|%d|%s|%s|%s", s.cache.revision[:8], st.Version, c.Request.URL.RequestURI(), c.GetHeader("Accept"),
+		c.GetString(variantKey))
 	etag := `"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18]) + `"`
-	modified := st.UpdatedAt.UTC().Truncate(time.Second)
+	modified := lastModified(st.UpdatedAt, s.cache.since)
+	// Last-Modified must not be later than the response's Date (RFC 9110,
+	// section 8.8.2.1): a version dated ahead of the clock (see
+	// models.Store.bumpVersion) is sent as now, but If-Modified-Since is
+	// compared with its true date, so it is answered 200 until then.
+	sent := modified
+	if now := time.Now().UTC().Truncate(time.Second); now.Before(sent) {
+		sent = now
+	}
 
 	header := c.Writer.Header()
 	header.Set("ETag", etag)
-	header.Set("Last-Modified", modified.Format(http.TimeFormat))
+	header.Set("Last-Modified", sent.Format(http.TimeFormat))
 	header.Set("Cache-Control", s.cache.control)
 	header.Add("Vary", "Accept")
 	if inm := c.GetHeader("If-None-Match"); inm != "" {
@@ -65,6 +79,17 @@ func (s *server) notModified(c *gin.Context) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// lastModified is the Last-Modified of every response derived from the
+// data: the later of the dataset's last change and the router's start, to
+// the second. Both move whenever the ETag can: the dataset version gets a
+// later second each time it grows, and a new binary starts a new router.
+func lastModified(updated, since time.Time) time.Time {
+	if t := updated.UTC().Truncate(time.Second); t.After(since) {
+		return t
+	}
+	return since
 }
 
 // etagMatch reports whether an If-None-Match header matches etag, and with

@@ -149,8 +149,8 @@ func (s *server) listActors(c *gin.Context) error {
 
 // getActor answers GET /v1/actors/{id}.
 func (s *server) getActor(c *gin.Context) error {
-	id, err := s.catalogID(c, "actor")
-	if err != nil || id == "" {
+	id, err := catalogID(c, "actor")
+	if err != nil {
 		return err
 	}
 	a, err := s.store.FindActorByID(c.Request.Context(), id)
@@ -158,6 +158,9 @@ func (s *server) getActor(c *gin.Context) error {
 		return notFound("No actor has the id " + quoteID(id) + ".")
 	}
 	if err != nil {
+		return err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
 	c.Set("rows", 1)
@@ -186,8 +189,8 @@ func (s *server) listPlaces(c *gin.Context) error {
 
 // getPlace answers GET /v1/places/{id}.
 func (s *server) getPlace(c *gin.Context) error {
-	id, err := s.catalogID(c, "place")
-	if err != nil || id == "" {
+	id, err := catalogID(c, "place")
+	if err != nil {
 		return err
 	}
 	p, err := s.store.FindPlaceByID(c.Request.Context(), id)
@@ -195,6 +198,9 @@ func (s *server) getPlace(c *gin.Context) error {
 		return notFound("No place has the id " + quoteID(id) + ".")
 	}
 	if err != nil {
+		return err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
 	c.Set("rows", 1)
@@ -222,18 +228,16 @@ func (s *server) listTags(c *gin.Context) error {
 }
 
 // catalogID checks the request for one actor or place: no parameters and
-// an id that can exist. It returns "" when the request has been answered
-// (304) and a 404 for an impossible id.
-func (s *server) catalogID(c *gin.Context, kind string) (string, error) {
+// an id that can exist, a 404 for an impossible id. The caller looks the
+// id up before answering a conditional request, so that a missing entry
+// is a 404 whatever If-None-Match or If-Modified-Since say.
+func catalogID(c *gin.Context, kind string) (string, error) {
 	if err := newParams(c.Request.URL.Query()).err(); err != nil {
 		return "", err
 	}
 	id := c.Param("id")
 	if !models.ValidSlug(id) {
 		return "", notFound("No " + kind + " has the id " + quoteID(id) + ".")
-	}
-	if done, err := s.notModified(c); done || err != nil {
-		return "", err
 	}
 	return id, nil
 }

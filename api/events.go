@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,6 +19,10 @@ type eventMeta struct {
 	Count int    `json:"count"`
 	Limit int    `json:"limit"`
 	Sort  string `json:"sort"`
+	// Total is the number of events matching the filters on every page
+	// together, sent only when asked for (see wantsTotal): counting costs
+	// a query of its own.
+	Total *int `json:"total,omitempty"`
 }
 
 // listEvents answers GET /v1/events: filtered, sorted, keyset-paged JSON,
@@ -25,14 +30,15 @@ type eventMeta struct {
 // asked for.
 func (s *server) listEvents(c *gin.Context) error { return s.events(c, "") }
 
-// listEventsAs answers GET /v1/events.csv and /v1/events.ndjson.
+// listEventsAs answers GET /v1/events.json, /v1/events.csv and
+// /v1/events.ndjson.
 func (s *server) listEventsAs(fm format) handler {
 	return func(c *gin.Context) error { return s.events(c, fm) }
 }
 
 func (s *server) events(c *gin.Context, suffix format) error {
 	values := c.Request.URL.Query()
-	p := newParams(values, append([]string{"sort", "limit", "cursor", "format"}, filterParams...)...)
+	p := newParams(values, append([]string{"sort", "limit", "cursor", "format", "count"}, filterParams...)...)
 	f := p.filter()
 	fm, err := negotiate(c, p, suffix)
 	if err != nil {
@@ -53,8 +59,9 @@ func (s *server) events(c *gin.Context, suffix format) error {
 			p.errs.Add("sort", "%q is not one of date, -date, relevance", v)
 		}
 	}
+	count := fm == formatJSON && wantsTotal(c, p)
 	if fm != formatJSON {
-		for _, name := range []string{"limit", "cursor"} {
+		for _, name := range []string{"limit", "cursor", "count"} {
 			if values.Has(name) {
 				p.errs.Add(name, "%s exports stream every matching event; %s pages JSON only", fm, name)
 			}
@@ -79,6 +86,12 @@ func (s *server) events(c *gin.Context, suffix format) error {
 		}
 		f.After = &key
 	}
+	// single reports an empty, repeated or over-long cursor as an error
+	// rather than a value: a client that appends "&cursor=" must not get
+	// the first page again, forever.
+	if err := p.err(); err != nil {
+		return err
+	}
 	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
@@ -88,6 +101,13 @@ func (s *server) events(c *gin.Context, suffix format) error {
 		return err
 	}
 	body := eventList{Data: make([]eventJSON, len(events)), Meta: eventMeta{Count: len(events), Limit: f.Limit, Sort: sort}}
+	if count {
+		total, err := s.store.CountEvents(c.Request.Context(), f)
+		if err != nil {
+			return err
+		}
+		body.Meta.Total = &total
+	}
 	for i, e := range events {
 		body.Data[i] = newEventJSON(e)
 	}
@@ -113,14 +133,16 @@ func (s *server) getEvent(c *gin.Context) error {
 	if !models.ValidSlug(id) {
 		return notFound("No event has the id " + quoteID(id) + ".")
 	}
-	if done, err := s.notModified(c); done || err != nil {
-		return err
-	}
+	// The lookup comes before the conditional check: a missing event is a
+	// 404 whatever If-None-Match or If-Modified-Since say.
 	e, err := s.store.FindEventByID(c.Request.Context(), id)
 	if err == models.ErrNotFound {
 		return notFound("No event has the id " + quoteID(id) + ".")
 	}
 	if err != nil {
+		return err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
 	c.Set("rows", 1)
@@ -197,4 +219,37 @@ func quoteID(id string) string {
 		id = id[:80] + "…"
 	}
 	return "\"" + id + "\""
+}
+
+// variantKey names the context value that notModified adds to the ETag
+// for a representation that depends on a request header other than
+// Accept (Prefer: count=exact).
+const variantKey = "etag_variant"
+
+// wantsTotal reports whether the client asked for meta.total, with
+// ?count=true or, as PostgREST clients do, Prefer: count=exact. The
+// preference is acknowledged with Preference-Applied (RFC 7240).
+func wantsTotal(c *gin.Context, p *params) bool {
+	c.Writer.Header().Add("Vary", "Prefer")
+	if v, ok := p.single("count"); ok {
+		switch v {
+		case "true":
+			c.Set(variantKey, "count")
+			return true
+		case "false":
+		default:
+			p.errs.Add("count", "%q is not true or false", v)
+		}
+		return false
+	}
+	for _, pref := range c.Request.Header.Values("Prefer") {
+		for _, token := range strings.Split(pref, ",") {
+			if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(token), " ", ""), "count=exact") {
+				c.Header("Preference-Applied", "count=exact")
+				c.Set(variantKey, "count")
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -20,20 +20,39 @@ import (
 )
 
 // Export headers. X-Total-Count is the number of rows the export will
-// write, counted in the same snapshot as the rows; the X-Rows-Written
-// trailer confirms how many were written. A client that got fewer rows than
-// X-Total-Count, or no trailer, has a truncated download.
+// write, counted in the same snapshot as the rows, and the body is chunked
+// and ends with the terminating chunk only when every row is out: a client
+// that got fewer rows than X-Total-Count, or a stream cut without its last
+// chunk, has a truncated download. A client that sends "TE: trailers"
+// (RFC 9110, section 10.1.4) also gets the X-Rows-Written trailer; others
+// do not, since proxies that cannot forward trailers (Node's http module,
+// behind Stoplight Prism for one) fail on them.
 const (
 	headerTotalCount  = "X-Total-Count"
 	trailerRowsWriter = "X-Rows-Written"
 )
+
+// wantsTrailers reports whether the client said, with TE, that it accepts
+// trailer fields.
+func wantsTrailers(r *http.Request) bool {
+	for _, v := range r.Header.Values("TE") {
+		for _, token := range strings.Split(v, ",") {
+			name, _, _ := strings.Cut(token, ";")
+			if strings.EqualFold(strings.TrimSpace(name), "trailers") {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // csvHeader lists the CSV columns. List fields are joined with "; ".
 var csvHeader = []string{"id", "timeline", "title", "summary", "start_date", "end_date", "date_precision",
 	"approximate", "display_date", "edtf", "type", "status", "actors", "actor_ids", "places", "place_ids",
 	"tags", "quotes", "source_ids", "updated_at"}
 
-// errHeadOnly stops an export after its headers when the request is HEAD.
+// errHeadOnly stops an export after its first batch when the request is
+// HEAD.
 var errHeadOnly = errors.New("HEAD: headers only")
 
 // exporter writes events in one streamed format.
@@ -43,8 +62,28 @@ type exporter interface {
 	end() error
 }
 
-// export streams every event matching f in the format, in batches.
+// errExportsBusy answers an export when every export slot is taken.
+func errExportsBusy(slots int) *Problem {
+	return &Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+		Detail: fmt.Sprintf("%d exports are already running, as many as this server runs at once. "+
+			"Retry later, or page through the JSON list.", slots)}
+}
+
+// export streams every event matching f in the format, in batches. An
+// export holds a database connection (and its snapshot) for as long as
+// its client takes to read it, so at most cap(s.exports) run at once and
+// the rest of the pool stays free for every other request: one export
+// more is answered 503 at once. A HEAD streams the first batch only (the
+// headers, compression included, are decided by then) and stops.
 func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values url.Values) error {
+	select {
+	case s.exports <- struct{}{}:
+		defer func() { <-s.exports }()
+	default:
+		return errExportsBusy(cap(s.exports))
+	}
+	head := c.Request.Method == http.MethodHead
+	trailers := wantsTrailers(c.Request)
 	w := bufio.NewWriterSize(c.Writer, 64<<10)
 	var ex exporter
 	switch fm {
@@ -69,12 +108,11 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 			h.Set("Content-Type", "application/json; charset=utf-8")
 		}
 		h.Set(headerTotalCount, strconv.Itoa(total))
-		h.Set("Trailer", trailerRowsWriter)
+		if trailers {
+			h.Set("Trailer", trailerRowsWriter)
+		}
 		c.Status(http.StatusOK)
 		started = true
-		if c.Request.Method == http.MethodHead {
-			return errHeadOnly // the headers are all a HEAD needs
-		}
 		return ex.begin()
 	}, func(batch []models.Event) error {
 		for _, e := range batch {
@@ -86,9 +124,17 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 		if err := w.Flush(); err != nil {
 			return err
 		}
-		s.countRowsExported(string(fm), len(batch))
+		if !head {
+			s.countRowsExported(string(fm), len(batch))
+		}
 		_ = s.extendWriteDeadline(c) // not every ResponseWriter has deadlines
-		return http.NewResponseController(c.Writer).Flush()
+		if err := http.NewResponseController(c.Writer).Flush(); err != nil {
+			return err
+		}
+		if head {
+			return errHeadOnly // the headers are decided; net/http drops the body
+		}
+		return nil
 	})
 	if err == nil {
 		if err = ex.end(); err == nil {
@@ -101,7 +147,9 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 		c.Writer.WriteHeaderNow()
 		return nil
 	case err == nil:
-		c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
+		if trailers {
+			c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
+		}
 		return nil
 	case !started || !c.Writer.Written():
 		for _, h := range []string{"Content-Disposition", headerTotalCount, "Trailer"} {
@@ -237,8 +285,9 @@ type timelineJSEvent struct {
 // the precision supports are sent, so a year-precision event is
 // {"year": 2002}, never a padded 1 January. Events carry no "group":
 // TimelineJS gives each group a row of at least 30 px, and 13 event types
-// would leave the slides a third of the embed. Headlines are HTML, as
-// TimelineJS reads them, so titles are escaped.
+// would leave the slides a third of the embed. TimelineJS inserts every
+// text field as HTML, so every one (headline, text, display_date) is
+// escaped.
 type timelineJSExporter struct {
 	w     *bufio.Writer
 	title timelineJSText
@@ -252,7 +301,7 @@ func (x *timelineJSExporter) begin() error {
 
 func (x *timelineJSExporter) write(e models.Event) error {
 	start, end, interval := e.Span.Points()
-	ev := timelineJSEvent{UniqueID: e.ID, StartDate: timelineJSDate(start), DisplayDate: e.DisplayDate,
+	ev := timelineJSEvent{UniqueID: e.ID, StartDate: timelineJSDate(start), DisplayDate: html.EscapeString(e.DisplayDate),
 		Text: timelineJSText{Headline: html.EscapeString(e.Title), Text: timelineJSBody(e)}}
 	if interval {
 		d := timelineJSDate(end)

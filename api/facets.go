@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strconv"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/csto-timeline/timeline/models"
@@ -20,7 +18,7 @@ type facetList struct {
 }
 
 type facetData struct {
-	Year   []facetJSON      `json:"year"`
+	Year   []yearFacetJSON  `json:"year"`
 	Type   []facetJSON      `json:"type"`
 	Status []facetJSON      `json:"status"`
 	Actor  []namedFacetJSON `json:"actor"`
@@ -31,6 +29,13 @@ type facetData struct {
 type facetJSON struct {
 	Value string `json:"value"`
 	Count int    `json:"count"`
+}
+
+// yearFacetJSON is a year and its count; the year is a number, as in
+// /v1/years.
+type yearFacetJSON struct {
+	Value int `json:"value"`
+	Count int `json:"count"`
 }
 
 type namedFacetJSON struct {
@@ -52,9 +57,9 @@ func (s *server) listFacets(c *gin.Context) error {
 		return err
 	}
 	var body facetList
-	body.Data.Year = make([]facetJSON, len(facets.Years))
+	body.Data.Year = make([]yearFacetJSON, len(facets.Years))
 	for i, y := range facets.Years {
-		body.Data.Year[i] = facetJSON{Value: strconv.Itoa(y.Year), Count: y.Count}
+		body.Data.Year[i] = yearFacetJSON{Value: y.Year, Count: y.Count}
 	}
 	body.Data.Type = plainFacets(facets.Types)
 	body.Data.Status = plainFacets(facets.Statuses)

@@ -38,7 +38,15 @@ func (s *server) readyz(c *gin.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	err := s.store.Ping(ctx)
+	if err != nil {
+		s.storeFailed(err)
+	}
+	if s.corrupt.Load() {
+		return &Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "The database file is corrupt: restore it from a backup and restart the server."}
+	}
+	if err != nil {
 		s.log.Warn("readiness check failed", "error", err)
 		return &Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "The database does not answer."}

@@ -103,7 +103,10 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 func noRoute(r *gin.Engine) handler {
 	return func(c *gin.Context) error {
 		p := c.Request.URL.Path
-		if trimmed := strings.TrimSuffix(p, "/"); trimmed != p && trimmed != "" && matchesRoute(r.Routes(), c.Request.Method, trimmed) {
+		// A path sent with needless escapes (RawPath set) is never
+		// redirected to a route: /v1%2Fevents/ must not lead to /v1/events.
+		if trimmed := strings.TrimSuffix(p, "/"); c.Request.URL.RawPath == "" && trimmed != p && trimmed != "" &&
+			matchesRoute(r.Routes(), c.Request.Method, trimmed) {
 			u := *c.Request.URL
 			u.Path, u.RawPath = trimmed, ""
 			c.Redirect(http.StatusMovedPermanently, u.RequestURI())

@@ -73,6 +73,9 @@ func problemFor(err error) *Problem {
 		return invalidParams(v)
 	case errors.Is(err, models.ErrNotFound):
 		return notFound("The requested resource does not exist.")
+	case errors.Is(err, models.ErrCorrupt):
+		return &Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "The database is damaged and cannot answer. The operators have been told; retry later."}
 	case errors.Is(err, models.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return &Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "The database is unavailable or the query took too long. Retry later, or narrow the query."}
@@ -96,13 +99,17 @@ func handle(h handler) gin.HandlerFunc {
 
 // problems is the middleware that writes every error pushed on the context
 // (by handle, NoRoute or recovery) as application/problem+json.
-func problems(log *slog.Logger) gin.HandlerFunc {
+// failed, when not nil, sees every error before it is answered.
+func problems(log *slog.Logger, failed func(error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		if len(c.Errors) == 0 || c.Writer.Written() {
 			return
 		}
 		err := c.Errors.Last().Err
+		if failed != nil {
+			failed(err)
+		}
 		if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
 			// The client went away; nobody is left to answer.
 			c.Status(499)

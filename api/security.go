@@ -20,6 +20,17 @@ const (
 	maxQueryBytes = 8192
 )
 
+// Header limits. MaxHeaderBytes is what the API accepts: a request whose
+// request line and header fields are larger is answered with a 431
+// problem. Go's HTTP server answers a larger request itself, in plain
+// text, before any handler runs; so the server is to be built with
+// ServerMaxHeaderBytes, well above MaxHeaderBytes, and only requests beyond
+// that (a megabyte of headers) get Go's own answer.
+const (
+	MaxHeaderBytes       = 64 << 10
+	ServerMaxHeaderBytes = 1 << 20
+)
+
 // securityHeaders sets the headers that suit a JSON API on every response:
 // no content sniffing, and a policy under which a browser that renders a
 // response anyway (an error page, a redirect body) may load, run or frame
@@ -40,6 +51,15 @@ func securityHeaders() gin.HandlerFunc {
 // is parsed or the database asked.
 func limitRequest() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if n := headerBytes(c.Request); n > MaxHeaderBytes {
+			c.Header("Connection", "close")
+			_ = c.Error(&Problem{Type: problemBase + "headers-too-large", Title: "Request header fields too large",
+				Status: http.StatusRequestHeaderFieldsTooLarge,
+				Detail: "The request line and header fields have " + strconv.Itoa(n) + " bytes; at most " +
+					strconv.Itoa(MaxHeaderBytes) + " are accepted."})
+			c.Abort()
+			return
+		}
 		if n := len(c.Request.URL.RawQuery); n > maxQueryBytes {
 			_ = c.Error(&Problem{Type: problemBase + "uri-too-long", Title: "URI too long", Status: http.StatusRequestURITooLong,
 				Detail: "The query string has " + strconv.Itoa(n) + " bytes; at most " + strconv.Itoa(maxQueryBytes) + " are accepted."})
@@ -64,6 +84,21 @@ func limitRequest() gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// headerBytes is the size of a request's head as sent over HTTP/1.1: its
+// request line and every field line with its CRLF.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + len(v) + 4
+		}
+	}
+	if r.Host != "" {
+		n += len("Host: ") + len(r.Host) + 2 // net/http moves Host out of Header
+	}
+	return n
 }
 
 // malformedQuery finds the first name=value pair of a raw query string

@@ -46,14 +46,14 @@ func (s *server) getTimeline(c *gin.Context) error {
 	if !models.ValidSlug(id) {
 		return notFound("No timeline has the id " + quoteID(id) + ".")
 	}
-	if done, err := s.notModified(c); done || err != nil {
-		return err
-	}
 	t, err := s.store.FindTimelineByID(c.Request.Context(), id)
 	if err == models.ErrNotFound {
 		return notFound("No timeline has the id " + quoteID(id) + ".")
 	}
 	if err != nil {
+		return err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
 	c.Set("rows", 1)

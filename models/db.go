@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -47,6 +48,9 @@ type Config struct {
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	// bumped is set inside InTx once the transaction has moved the
+	// dataset's version date (see bumpVersion); nil outside one.
+	bumped *bool
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -73,7 +77,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	db, err := gorm.Open(dialector, gcfg)
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+		return nil, fmt.Errorf("open %s database: %w", dialect, connectCause(err))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -83,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{db: db, dialect: dialect}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, connectCause(err))
 	}
 	return s, nil
 }
@@ -93,7 +97,9 @@ func sqliteDSN(path string) string {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	// busy_timeout comes first: switching a new file to WAL needs a lock
+	// that another process opening it at the same time may hold.
+	return path + sep + "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 }
 
 // withStatementTimeout adds statement_timeout to a postgres:// URL. pgx
@@ -147,6 +153,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
+	if s.dialect == DialectSQLite {
+		// Opening an SQLite file reads nothing: read its schema, so that a
+		// damaged or foreign file is reported here (ErrCorrupt).
+		var n int
+		if err := sqlDB.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+			if err := translate(err); errors.Is(err, ErrUnavailable) {
+				return err
+			}
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+	}
 	return nil
 }
 
@@ -159,9 +176,53 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// InTx runs fn in one transaction: every write in it lands or none does.
+// writeLockKey is the PostgreSQL advisory lock that InTx holds, so that
+// write transactions (seed runs, migrations) run one at a time, in every
+// process, as SQLite's do.
+const writeLockKey = 7219432
+
+// InTx runs fn in one write transaction: every write in it lands or none
+// does, and write transactions run one at a time, in every process (a
+// seed racing another seed waits for it, then finds its rows). On
+// PostgreSQL the transaction takes an advisory lock first; on SQLite it
+// begins IMMEDIATE, taking the write lock before its first read, so that
+// it waits for another writer (busy_timeout) instead of failing with
+// SQLITE_BUSY when it would upgrade a read to a write.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.dialect == DialectSQLite {
+		return s.inImmediateTx(ctx, fn)
+	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect})
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", writeLockKey).Error; err != nil {
+			return translate(err)
+		}
+		return fn(&Store{db: tx, dialect: s.dialect, bumped: new(bool)})
+	})
+}
+
+// inImmediateTx is InTx on SQLite: database/sql begins deferred
+// transactions, so the transaction is begun by hand on one connection.
+func (s *Store) inImmediateTx(ctx context.Context, fn func(tx *Store) error) (err error) {
+	return s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("BEGIN IMMEDIATE").Error; err != nil {
+			return translate(err)
+		}
+		// The end of the transaction must reach the connection even when
+		// ctx is done, or it would go back to the pool still inside it.
+		end := conn.WithContext(context.WithoutCancel(ctx))
+		committed := false
+		defer func() {
+			if !committed {
+				_ = end.Exec("ROLLBACK").Error
+			}
+		}()
+		if err := fn(&Store{db: conn, dialect: s.dialect, bumped: new(bool)}); err != nil {
+			return err
+		}
+		if err := end.Exec("COMMIT").Error; err != nil {
+			return translate(err)
+		}
+		committed = true
+		return nil
 	})
 }

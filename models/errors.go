@@ -20,6 +20,10 @@ var (
 	// ErrTimeout means a statement ran past the database's statement
 	// timeout: the query asked for too much. It matches ErrUnavailable.
 	ErrTimeout = fmt.Errorf("%w: statement timed out", ErrUnavailable)
+	// ErrCorrupt means the database file is damaged (SQLite's
+	// SQLITE_CORRUPT or SQLITE_NOTADB): no retry will help until it is
+	// restored. It matches ErrUnavailable.
+	ErrCorrupt = fmt.Errorf("%w: the database file is corrupt", ErrUnavailable)
 )
 
 // FieldError names one invalid field (or query parameter) and why.

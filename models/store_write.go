@@ -96,9 +96,35 @@ func (s *Store) upsert(ctx context.Context, table, id string, record any, cols [
 }
 
 // bumpVersion marks the dataset as changed, in the caller's transaction.
+// Each version gets a later second than the one before (now, or one
+// second past the previous version's when that is later), so that
+// Last-Modified, which has one-second resolution, moves whenever the
+// version does: two writes in one second never share a date.
+// Within one transaction (InTx) only the first write moves the date: its
+// writes become visible together, as one change.
 func (s *Store) bumpVersion(ctx context.Context, now time.Time) error {
-	return translate(s.db.WithContext(ctx).
-		Exec("UPDATE dataset_state SET version = version + 1, updated_at = ? WHERE id = 1", now).Error)
+	db := s.db.WithContext(ctx)
+	if s.bumped != nil && *s.bumped {
+		return translate(db.Exec("UPDATE dataset_state SET version = version + 1 WHERE id = 1").Error)
+	}
+	lock := ""
+	if s.dialect == DialectPostgres {
+		lock = " FOR UPDATE" // SQLite's write transaction already excludes other writers
+	}
+	var prev time.Time
+	if err := db.Raw("SELECT updated_at FROM dataset_state WHERE id = 1" + lock).Scan(&prev).Error; err != nil {
+		return translate(err)
+	}
+	if floor := prev.UTC().Truncate(time.Second).Add(time.Second); now.Before(floor) {
+		now = floor
+	}
+	if err := db.Exec("UPDATE dataset_state SET version = version + 1, updated_at = ? WHERE id = 1", now).Error; err != nil {
+		return translate(err)
+	}
+	if s.bumped != nil {
+		*s.bumped = true
+	}
+	return nil
 }
 
 func (s *Store) replaceAliases(ctx context.Context, table, column, id string, aliases []string) error {

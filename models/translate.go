@@ -30,6 +30,10 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %v", ErrConflict, err)
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict), errors.Is(err, ErrUnavailable):
 		return err
+	case sqliteCode(err) == sqliteCorrupt, sqliteCode(err) == sqliteNotADB:
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	case sqliteCode(err) == sqliteIOErr, sqliteCode(err) == sqliteFull, sqliteCode(err) == sqliteCantOpen:
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	case isQueryCanceled(err):
 		return fmt.Errorf("%w: %v", ErrTimeout, err)
 	case isUnavailable(err):
@@ -38,6 +42,26 @@ func translate(err error) error {
 		return err
 	}
 	return err
+}
+
+// SQLite's primary result codes that mean the file, not the statement, is
+// at fault (https://sqlite.org/rescode.html).
+const (
+	sqliteIOErr    = 10
+	sqliteCorrupt  = 11
+	sqliteFull     = 13
+	sqliteCantOpen = 14
+	sqliteNotADB   = 26
+)
+
+// sqliteCode returns the primary result code of an SQLite error, 0 for
+// any other error.
+func sqliteCode(err error) int {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		return coded.Code() & 0xff // extended codes keep the primary in the low byte
+	}
+	return 0
 }
 
 // isUnavailable reports whether err means the database cannot serve right

@@ -250,6 +250,13 @@ var contractReadCases = []contractCase{
 	{name: "events.csv", path: "/v1/events.csv?year=2019&type=exercise", status: http.StatusOK},
 	{name: "events.csv contradicted", path: "/v1/events.csv?format=ndjson", status: http.StatusBadRequest, invalidParam: "format"},
 	{name: "events.ndjson", path: "/v1/events.ndjson?sort=-date", status: http.StatusOK},
+	{name: "events.json", path: "/v1/events.json?limit=2&year=2019", status: http.StatusOK, check: contractWantNextPage},
+	{name: "events.json counted", path: "/v1/events.json?year=2019&count=true", status: http.StatusOK},
+	{name: "events.json contradicted", path: "/v1/events.json?format=csv", status: http.StatusBadRequest, invalidParam: "format"},
+	{name: "events.json not modified", path: "/v1/events.json?type=summit", conditional: true, status: http.StatusNotModified},
+	{name: "events counted", path: "/v1/events?type=summit&count=true", status: http.StatusOK},
+	{name: "events counted by Prefer", path: "/v1/events?type=summit", header: http.Header{"Prefer": {"count=exact"}}, status: http.StatusOK},
+	{name: "events empty cursor", path: "/v1/events?cursor=", status: http.StatusBadRequest, invalidParam: "cursor"},
 	{name: "events.ndjson bad parameter", path: "/v1/events.ndjson?cursor=x", status: http.StatusBadRequest, invalidParam: "cursor"},
 	{name: "timelines not modified", path: "/v1/timelines", conditional: true, status: http.StatusNotModified},
 	{name: "timeline not modified", path: "/v1/timelines/csto", conditional: true, status: http.StatusNotModified},
@@ -327,6 +334,7 @@ func contractFailureCases(f contractFailure) []contractCase {
 		{name: "years", path: "/v1/years", status: f.status},
 		{name: "events.csv", path: "/v1/events.csv", status: f.status},
 		{name: "events.ndjson", path: "/v1/events.ndjson", status: f.status},
+		{name: "events.json", path: "/v1/events.json", status: f.status},
 		{name: "facets", path: "/v1/facets?q=lavrov", status: f.status},
 		{name: "actors", path: "/v1/actors", status: f.status},
 		{name: "actor", path: "/v1/actors/csto", status: f.status},
@@ -488,6 +496,9 @@ func TestContractTrailingSlash(t *testing.T) {
 type contractBrokenStore struct{ err error }
 
 func (s contractBrokenStore) Ping(context.Context) error { return s.err }
+func (s contractBrokenStore) CountEvents(context.Context, models.EventFilter) (int, error) {
+	return 0, s.err
+}
 func (s contractBrokenStore) DatasetState(context.Context) (models.DatasetState, error) {
 	return models.DatasetState{}, s.err
 }

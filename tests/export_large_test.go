@@ -108,7 +108,9 @@ func TestStreamedExportIsBounded(t *testing.T) {
 						}
 					}
 				}()
-				res, err := http.Get(b.server.URL + path)
+				req, _ := http.NewRequest(http.MethodGet, b.server.URL+path, nil)
+				req.Header.Set("TE", "trailers") // for the X-Rows-Written trailer
+				res, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -20,6 +21,29 @@ type facetValue struct {
 	Value string `json:"value"`
 	Name  string `json:"name,omitempty"`
 	Count int    `json:"count"`
+}
+
+// UnmarshalJSON reads a facet entry whose value is a string, or a number
+// (years), into Value as the parameter takes it.
+func (v *facetValue) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Value json.RawMessage `json:"value"`
+		Name  string          `json:"name"`
+		Count int             `json:"count"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	v.Name, v.Count = raw.Name, raw.Count
+	if err := json.Unmarshal(raw.Value, &v.Value); err == nil {
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(raw.Value, &n); err != nil {
+		return err
+	}
+	v.Value = strconv.Itoa(n)
+	return nil
 }
 
 type facetsDoc struct {

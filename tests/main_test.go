@@ -33,6 +33,8 @@ type backend struct {
 	server *httptest.Server
 	// dbName and dsn name a PostgreSQL backend's database; empty for SQLite.
 	dbName, dsn string
+	// path is an SQLite backend's file; empty for PostgreSQL.
+	path string
 }
 
 var (
@@ -218,6 +220,8 @@ func newBackendWith(ctx context.Context, dialect string, cfg models.Config) (*ba
 	b := &backend{name: dialect, store: store, server: srv}
 	if dialect == models.DialectPostgres {
 		b.dbName, b.dsn = name, cfg.DatabaseURL
+	} else {
+		b.path = cfg.SQLitePath
 	}
 	return b, func() { srv.Close(); cleanup() }, nil
 }

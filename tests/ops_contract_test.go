@@ -42,6 +42,10 @@ func contractLimitCases(s *contractSpec) []contractCase {
 			out = append(out, contractCase{name: op + " with a long query", path: p + "?x=" + strings.Repeat("a", 9000),
 				status: http.StatusRequestURITooLong})
 		}
+		if s.contractDocuments(op, "431") {
+			out = append(out, contractCase{name: op + " with huge headers", path: p,
+				header: http.Header{"X-Padding": {strings.Repeat("a", 100<<10)}}, status: http.StatusRequestHeaderFieldsTooLarge})
+		}
 	}
 	return out
 }

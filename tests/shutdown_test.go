@@ -251,7 +251,9 @@ func shutdownStartStalledExport(t *testing.T, base string) (*csv.Reader, *http.R
 			return conn, err
 		},
 	}}
-	res, err := client.Get(base + "/v1/events.csv")
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/events.csv", nil)
+	req.Header.Set("TE", "trailers") // for the X-Rows-Written trailer
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
