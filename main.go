@@ -483,7 +483,9 @@ Environment variables:
   DB_STATEMENT_TIMEOUT      PostgreSQL statement_timeout; 0 leaves the server's (10s)
   SHUTDOWN_TIMEOUT          grace for in-flight requests on SIGTERM/SIGINT (20s)
   SHUTDOWN_READINESS_DELAY  how long /readyz answers 503 before the listener closes (0s)
-  CACHE_MAX_AGE             Cache-Control max-age of /v1 responses (60s)
+  CACHE_MAX_AGE             Cache-Control max-age of /v1 responses, whole seconds >= 1s (60s)
+  MAX_EXPORTS               streamed exports running at once; one more is a 503
+                            (half of DB_MAX_OPEN_CONNS)
   RATE_LIMIT_RPS            requests a second per client IP; 0: no limit (10, not
                             applied to loopback clients unless set explicitly)
   RATE_LIMIT_BURST          requests one client IP may send at once (20)
