@@ -141,7 +141,9 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 			err = w.Flush()
 		}
 	}
-	c.Set("rows", rows)
+	if !head {
+		c.Set("rows", rows) // a HEAD sends none
+	}
 	switch {
 	case errors.Is(err, errHeadOnly):
 		c.Writer.WriteHeaderNow()
