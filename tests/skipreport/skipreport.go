@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -92,16 +93,39 @@ func Print(pkg string) {
 }
 
 // parentStderr opens the standard error of the process that ran this test
-// binary, when that is the go command.
+// binary, when that is the go command and writing to it cannot clobber
+// its output: a terminal or a pipe, or a file it appends to. (A file it
+// writes at its own offset, as `go test ./... >log` does, would have its
+// next lines written over this text.)
 func parentStderr() *os.File {
 	ppid := os.Getppid()
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid))
 	if err != nil || strings.TrimSpace(string(comm)) != "go" {
 		return nil
 	}
-	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0)
+	path := fmt.Sprintf("/proc/%d/fd/2", ppid)
+	if fi, err := os.Stat(path); err != nil || (fi.Mode().IsRegular() && !appending(ppid, 2)) {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return nil
 	}
 	return f
+}
+
+// appending reports whether process pid opened its file descriptor fd with
+// O_APPEND, from the octal flags in /proc/PID/fdinfo/FD.
+func appending(pid, fd int) bool {
+	info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(info), "\n") {
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			flags, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return err == nil && flags&uint64(os.O_APPEND) != 0
+		}
+	}
+	return false
 }
