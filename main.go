@@ -35,6 +35,11 @@ import (
 //go:embed openapi.yaml
 var openAPISpec []byte
 
+// readme is the README, whose examples /docs shows.
+//
+//go:embed README.md
+var readme []byte
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -271,7 +276,7 @@ func loadSeed(ctx context.Context, store *models.Store, log *slog.Logger) error 
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
 	var draining atomic.Bool
-	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
+	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, Readme: readme, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge})
 	if err != nil {

@@ -75,6 +75,8 @@ type Config struct {
 	WriteTimeout time.Duration
 	// CacheMaxAge is the Cache-Control max-age of /v1 responses.
 	CacheMaxAge time.Duration
+	// Readme is the README, whose examples /docs shows. Optional.
+	Readme []byte
 }
 
 // server holds the handlers' dependencies.
@@ -88,6 +90,8 @@ type server struct {
 	metrics *metrics
 	// writeTimeout is how far extendWriteDeadline pushes the deadline.
 	writeTimeout time.Duration
+	// pages renders the HTML pages (see pages.go).
+	pages *pages
 }
 
 // New returns the router with every route of the service. Keep this list
@@ -145,6 +149,19 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/places", handle(s.listPlaces))
 	v1.GET("/places/:id", handle(s.getPlace))
 	v1.GET("/tags", handle(s.listTags))
+	// The pages for people (pages*.go), and /oembed, which describes
+	// them to CMSs. HTML pages are not API operations: openapi.yaml
+	// documents /oembed only.
+	if err := s.preparePages(cfg.Readme); err != nil {
+		return nil, err
+	}
+	r.GET("/", s.page(s.homePage))
+	r.GET("/timelines/:id", s.page(s.timelinePage))
+	r.GET("/events/:id", s.page(s.eventPage))
+	r.GET("/embed/timelines/:id", s.embedPage)
+	r.GET("/docs", s.page(s.docsPage))
+	r.GET("/static/:hash/*path", handle(s.pages.assets.serve))
+	r.GET("/oembed", handle(s.oEmbed))
 	// Every GET also answers HEAD (monitors and `curl -I` use it): the same
 	// handler, headers and status; net/http drops the body.
 	for _, route := range r.Routes() {
