@@ -3,7 +3,9 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"html/template"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -289,7 +291,17 @@ func (s *server) docsPage(c *gin.Context) (string, any, error) {
 	if err := newParams(c.Request.URL.Query()).err(); err != nil {
 		return "", nil, err
 	}
+	// The reference is made of the binary alone: its ETag is the
+	// server's revision (spec, templates, assets), not the dataset's.
+	etag := `"` + hex.EncodeToString(s.cache.revision[:12]) + `"`
+	c.Header("ETag", etag)
 	c.Header("Cache-Control", s.cache.control)
+	if tag, ok := etagMatch(c.GetHeader("If-None-Match"), etag); ok {
+		c.Header("ETag", tag)
+		c.Status(http.StatusNotModified)
+		c.Writer.WriteHeaderNow()
+		return "", nil, nil
+	}
 	return "docs", docsPageData{
 		pageBase: pageBase{Title: "API reference", Nav: "docs", Canonical: baseURL(c) + "/docs",
 			Description: "The timeline API: every operation, parameter and response, and examples."},

@@ -175,7 +175,9 @@ func (s *server) embeddable(c *gin.Context, raw string, p *params) (string, url.
 		p.errs.Add("url", "is not an absolute http or https URL")
 		return "", nil
 	}
-	if !strings.EqualFold(u.Host, c.Request.Host) {
+	// The host name, not the port: behind a proxy or in development the
+	// port the client used may not be the one the server sees.
+	if !strings.EqualFold(u.Hostname(), requestHostname(c)) {
 		return "", nil
 	}
 	rest, ok := strings.CutPrefix(u.Path, "/embed")
@@ -194,4 +196,10 @@ func (s *server) embeddable(c *gin.Context, raw string, p *params) (string, url.
 		p.errs.Add("url", "its parameter %q: %s", fe.Field, fe.Reason)
 	}
 	return id, q
+}
+
+// requestHostname is the host name the client addressed, without port.
+func requestHostname(c *gin.Context) string {
+	u := url.URL{Host: c.Request.Host}
+	return u.Hostname()
 }

@@ -62,6 +62,8 @@ type timelinePageData struct {
 	// The same selection through the API, and as a timeline.
 	APIURL, CSVURL, NDJSONURL, YearsURL, EmbedURL string
 	Types, Statuses                               []option
+	// MoreOpen opens the form's less used filters when one is set.
+	MoreOpen bool
 }
 
 // filterForm holds the filter values as the form shows them.
@@ -143,6 +145,9 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 			Match: values.Get("match"), Actor: joined(values, "actor"), Place: joined(values, "place"), Tag: joined(values, "tag")},
 	}
 	d.OEmbed = baseURL(c) + "/oembed?" + url.Values{"url": {d.Canonical}, "format": {"json"}}.Encode()
+	for _, name := range []string{"type", "status", "actor", "place", "tag"} {
+		d.MoreOpen = d.MoreOpen || values.Has(name)
+	}
 	d.Types = options(models.EventTypes, listValues(values, "type"), nil)
 	d.Statuses = options(models.EventStatuses, listValues(values, "status"), statusLabels)
 	if err := p.err(); err != nil {
