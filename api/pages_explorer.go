@@ -231,7 +231,9 @@ func listValues(values url.Values, name string) []string {
 	return out
 }
 
-func joined(values url.Values, name string) string { return strings.Join(listValues(values, name), ", ") }
+func joined(values url.Values, name string) string {
+	return strings.Join(listValues(values, name), ", ")
+}
 
 func options(vocabulary, checked []string, labels map[string]string) []option {
 	out := make([]option, len(vocabulary))
