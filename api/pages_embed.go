@@ -188,8 +188,11 @@ func (s *server) embeddable(c *gin.Context, raw string, p *params) (string, url.
 	if !ok || !models.ValidSlug(id) {
 		return "", nil
 	}
+	// An explorer URL may be on any page, of any size: the embed shows
+	// the whole selection.
 	q := u.Query()
 	q.Del("cursor")
+	q.Del("limit")
 	inner := newParams(q, embedPageParams...)
 	inner.filter()
 	for _, fe := range inner.errs.Fields {

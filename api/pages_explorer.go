@@ -41,7 +41,11 @@ func (s *server) homePage(c *gin.Context) (string, any, error) {
 // timelinePageParams are the query parameters of the explorer's timeline
 // page: the API's event filters (the timeline is the path's) and its
 // paging cursor.
-var timelinePageParams = []string{"year", "from", "to", "match", "type", "status", "actor", "place", "tag", "q", "cursor"}
+var timelinePageParams = []string{"year", "from", "to", "match", "type", "status", "actor", "place", "tag", "q", "cursor", "limit"}
+
+// perPage are the page sizes the form offers; limit takes any the API
+// takes.
+var perPage = []int{5, 10, 25, 50, 100}
 
 // timelinePageData is everything the timeline page shows.
 type timelinePageData struct {
@@ -62,6 +66,7 @@ type timelinePageData struct {
 	// The same selection through the API, and as a timeline.
 	APIURL, CSVURL, NDJSONURL, YearsURL, EmbedURL string
 	Types, Statuses                               []option
+	PerPage                                       []option
 	// MoreOpen opens the form's less used filters when one is set.
 	MoreOpen bool
 }
@@ -116,6 +121,9 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 	f := p.filter()
 	f.Timelines = []string{id}
 	f.Limit = pageSize
+	if values.Has("limit") {
+		f.Limit = p.limit()
+	}
 	if v, ok := p.single("cursor"); ok && p.errs.Err() == nil {
 		key, err := s.cursors.decode(v, f)
 		if err != nil {
@@ -147,6 +155,10 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 	d.OEmbed = baseURL(c) + "/oembed?" + url.Values{"url": {d.Canonical}, "format": {"json"}}.Encode()
 	for _, name := range []string{"type", "status", "actor", "place", "tag"} {
 		d.MoreOpen = d.MoreOpen || values.Has(name)
+	}
+	for _, n := range perPage {
+		v := strconv.Itoa(n)
+		d.PerPage = append(d.PerPage, option{Value: v, Label: v, Checked: n == f.Limit})
 	}
 	d.Types = options(models.EventTypes, listValues(values, "type"), nil)
 	d.Statuses = options(models.EventStatuses, listValues(values, "status"), statusLabels)
@@ -197,17 +209,20 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 		first.Del("cursor")
 		d.First = path + canonicalQuery(first)
 	}
+	// Exports, counts and the embed take the filter without paging.
 	api := cloneValues(values)
 	api.Set("timeline", id)
 	api.Del("cursor")
+	api.Del("limit")
 	base := baseURL(c)
 	d.CSVURL = "/v1/events.csv" + canonicalQuery(api)
 	d.NDJSONURL = "/v1/events.ndjson" + canonicalQuery(api)
 	d.YearsURL = base + "/v1/years" + canonicalQuery(api)
 	embed := cloneValues(values)
 	embed.Del("cursor")
+	embed.Del("limit")
 	d.EmbedURL = "/embed/timelines/" + id + canonicalQuery(embed)
-	api.Set("limit", strconv.Itoa(pageSize))
+	api.Set("limit", strconv.Itoa(f.Limit))
 	if v := values.Get("cursor"); v != "" {
 		api.Set("cursor", v)
 	}
