@@ -121,6 +121,12 @@ func TestPagesAreHTML(t *testing.T) {
 			if got := csp["script-src"]; !slices.Equal(got, []string{"'self'"}) {
 				t.Errorf("GET %s: got script-src %q, want only 'self'", path, got)
 			}
+			if got := csp["style-src"]; !slices.Equal(got, []string{"'self'"}) {
+				t.Errorf("GET %s: got style-src %q, want only 'self'", path, got)
+			}
+			if h := r.header.Get("Content-Security-Policy"); strings.Contains(h, "unsafe-") {
+				t.Errorf("GET %s: got CSP %q, want no unsafe-inline or unsafe-eval", path, h)
+			}
 			if got := csp["default-src"]; !slices.Equal(got, []string{"'none'"}) {
 				t.Errorf("GET %s: got default-src %q, want 'none'", path, got)
 			}
