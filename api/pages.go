@@ -45,7 +45,6 @@ type pages struct {
 	tmpl   map[string]*template.Template
 	assets assetServer
 	docs   *apiDocs
-	readme []byte
 }
 
 // preparePages parses the templates and fingerprints the assets of the
@@ -55,7 +54,7 @@ func (s *server) preparePages(readme []byte) error {
 	if err != nil {
 		return err
 	}
-	p := &pages{assets: assets, tmpl: map[string]*template.Template{}, readme: readme}
+	p := &pages{assets: assets, tmpl: map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"asset": assets.path,
 		"list":  func(v ...any) []any { return v },
@@ -64,7 +63,14 @@ func (s *server) preparePages(readme []byte) error {
 	if err != nil {
 		return err
 	}
+	version := sha256.New()
+	version.Write(assets.hash)
 	for _, name := range names {
+		src, err := fs.ReadFile(templateFiles, name)
+		if err != nil {
+			return err
+		}
+		version.Write(src)
 		base := strings.TrimSuffix(strings.TrimPrefix(name, "web/templates/"), ".html")
 		files := []string{"web/templates/layout.html", name}
 		switch base {
@@ -86,7 +92,7 @@ func (s *server) preparePages(readme []byte) error {
 	}
 	// Pages change with the binary's templates and assets as well as with
 	// the data: fold their fingerprint into every ETag.
-	s.cache.revision = sha256.Sum256(append(s.cache.revision[:], assets.hash...))
+	s.cache.revision = sha256.Sum256(append(s.cache.revision[:], version.Sum(nil)...))
 	s.pages = p
 	return nil
 }
