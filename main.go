@@ -39,6 +39,11 @@ import (
 //go:embed openapi.yaml
 var openAPISpec []byte
 
+// readme is the README, whose examples /docs shows.
+//
+//go:embed README.md
+var readme []byte
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -380,7 +385,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	if cfg.metricsAddr != "" {
 		metricsMux = http.NewServeMux()
 	}
-	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
+	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, Readme: readme, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, RateLimitLoopback: cfg.rateLimitLoopback,
 		WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge, MetricsMux: metricsMux,

@@ -94,6 +94,8 @@ type Config struct {
 	// client reads, so it must stay below the pool size. Zero means half
 	// the store's pool (at least one), or 4 for a store without a pool.
 	MaxExports int
+	// Readme is the README, whose examples /docs shows. Optional.
+	Readme []byte
 }
 
 // DefaultCursorKey signs cursors when Config.CursorKey is empty. It is in
@@ -120,6 +122,8 @@ type server struct {
 	// corrupt is set once the store has reported a damaged database: it
 	// does not heal by itself, so /readyz answers 503 from then on.
 	corrupt atomic.Bool
+	// pages renders the HTML pages (see pages.go).
+	pages *pages
 }
 
 // storeFailed notes what a failed request says about the database.
@@ -201,6 +205,19 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/places", handle(s.listPlaces))
 	v1.GET("/places/:id", handle(s.getPlace))
 	v1.GET("/tags", handle(s.listTags))
+	// The pages for people (pages*.go), and /oembed, which describes
+	// them to CMSs. HTML pages are not API operations: openapi.yaml
+	// documents /oembed only.
+	if err := s.preparePages(cfg.Readme); err != nil {
+		return nil, err
+	}
+	r.GET("/", s.page(s.homePage))
+	r.GET("/timelines/:id", s.page(s.timelinePage))
+	r.GET("/events/:id", s.page(s.eventPage))
+	r.GET("/embed/timelines/:id", s.embedPage)
+	r.GET("/docs", s.page(s.docsPage))
+	r.GET("/static/:hash/*path", handle(s.pages.assets.serve))
+	r.GET("/oembed", handle(s.oEmbed))
 	// Every GET also answers HEAD (monitors and `curl -I` use it): the same
 	// handler, headers and status; net/http drops the body.
 	for _, route := range r.Routes() {

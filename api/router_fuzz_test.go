@@ -95,6 +95,13 @@ func fuzzCheck(t *testing.T, r *gin.Engine, path, rawQuery, accept string) {
 	if rec.Code < 400 {
 		return
 	}
+	if ct := rec.Header().Get("Content-Type"); ct == "text/html; charset=utf-8" && !strings.HasPrefix(path, "/v1/") {
+		// A page for people states its problem in words, with its status.
+		if want := fmt.Sprintf("Status %d.", rec.Code); !strings.Contains(rec.Body.String(), want) {
+			t.Fatalf("GET %s?%s: got a %d page without %q", path, rawQuery, rec.Code, want)
+		}
+		return
+	}
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("GET %s?%s: got %d with Content-Type %q, want application/problem+json", path, rawQuery, rec.Code, ct)
 	}

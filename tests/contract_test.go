@@ -136,6 +136,15 @@ func TestContractRoutesMatchSpec(t *testing.T) {
 			t.Errorf("HEAD %s: got a route without a GET twin", path)
 		}
 	}
+	// The HTML pages are for people, not API operations: the spec names
+	// them in its description and does not list them (see
+	// contractPageRoutes); TestPagesAreHTML checks what they answer.
+	for _, op := range contractPageRoutes {
+		if !served[op] {
+			t.Errorf("%s: got no route, want the page served", op)
+		}
+		delete(served, op)
+	}
 	documented := map[string]bool{}
 	for _, op := range spec.contractOperations() {
 		documented[op] = true
@@ -341,6 +350,7 @@ func contractFailureCases(f contractFailure) []contractCase {
 		{name: "places", path: "/v1/places", status: f.status},
 		{name: "place", path: "/v1/places/bishkek", status: f.status},
 		{name: "tags", path: "/v1/tags", status: f.status},
+		{name: "oembed", path: "/oembed?url=http%3A%2F%2F127.0.0.1%2Ftimelines%2Fcsto", status: f.status},
 		// Parameters are checked before the database is asked.
 		{name: "events bad limit", path: "/v1/events?limit=0", status: http.StatusBadRequest, invalidParam: "limit"},
 	}

@@ -1,0 +1,214 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// The pages for people: the explorer (/, /timelines/{id}, /events/{id}),
+// the embeddable timeline (/embed/timelines/{id}, described by /oembed)
+// and the API reference (/docs). They are rendered on the server with
+// html/template from files embedded in the binary, load nothing from
+// elsewhere, and work without JavaScript; the only scripts are the
+// project's own small site.js and, on the embed page, TimelineJS.
+
+//go:embed web/templates/*.html
+var templateFiles embed.FS
+
+// pageCSP is the Content-Security-Policy of every HTML page: scripts,
+// styles, fonts and images from this origin only, no inline script, no
+// eval, no plugins, forms submitted here only, and never framed.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// embedCSP is the policy of the embed page, which other sites frame: the
+// same, but any ancestor may frame it. TimelineJS needs nothing more: it
+// styles the elements it builds through the CSSOM, which style-src allows.
+const embedCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *"
+
+// pageSize is how many events the explorer lists a page.
+const pageSize = 25
+
+// pages holds the parsed templates and the fingerprint of the assets.
+type pages struct {
+	tmpl   map[string]*template.Template
+	assets assetServer
+	docs   *apiDocs
+}
+
+// preparePages parses the templates and fingerprints the assets of the
+// HTML pages, whose routes New lists.
+func (s *server) preparePages(readme []byte) error {
+	assets, err := newAssetServer()
+	if err != nil {
+		return err
+	}
+	p := &pages{assets: assets, tmpl: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"asset": assets.path,
+		"list":  func(v ...any) []any { return v },
+	}
+	names, err := fs.Glob(templateFiles, "web/templates/*.html")
+	if err != nil {
+		return err
+	}
+	version := sha256.New()
+	version.Write(assets.hash)
+	for _, name := range names {
+		src, err := fs.ReadFile(templateFiles, name)
+		if err != nil {
+			return err
+		}
+		version.Write(src)
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "web/templates/"), ".html")
+		files := []string{"web/templates/layout.html", name}
+		switch base {
+		case "layout":
+			continue
+		case "embed":
+			// The embed page is a document of its own: no site header,
+			// navigation or footer inside another site's article.
+			files = files[1:]
+		}
+		t, err := template.New(path.Base(files[0])).Funcs(funcs).ParseFS(templateFiles, files...)
+		if err != nil {
+			return err
+		}
+		p.tmpl[base] = t
+	}
+	if p.docs, err = newAPIDocs(s.spec, readme); err != nil {
+		return err
+	}
+	// Pages change with the binary's templates and assets as well as with
+	// the data: fold their fingerprint into every ETag.
+	s.cache.revision = sha256.Sum256(append(s.cache.revision[:], version.Sum(nil)...))
+	s.pages = p
+	return nil
+}
+
+// pageHandler renders one page: it returns the template's name and data,
+// or an error that the page adapter renders as an error page.
+type pageHandler func(c *gin.Context) (name string, data any, err error)
+
+// pageBase is what every page's layout needs.
+type pageBase struct {
+	Title string
+	// Description is the page's meta description and Open Graph text.
+	Description string
+	// Canonical is the page's absolute URL.
+	Canonical string
+	// OEmbed is the discovery URL of the page's oEmbed, if it has one.
+	OEmbed string
+	// Problem is the error the page reports instead of its content.
+	Problem *Problem
+	// Nav names the current section for the navigation's aria-current.
+	Nav string
+}
+
+// page adapts a pageHandler: it sets the pages' security headers, answers
+// 304 when it can, and renders the page, or an HTML page carrying the
+// problem in words when the handler fails. A handler that has written the
+// response itself (a redirect, a 304) returns an empty name.
+func (s *server) page(h pageHandler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Content-Security-Policy", pageCSP)
+		name, data, err := h(c)
+		if err != nil {
+			s.renderProblemPage(c, err)
+			return
+		}
+		if name == "" {
+			return
+		}
+		s.render(c, http.StatusOK, name, data)
+	}
+}
+
+// render writes the named page with data and status.
+func (s *server) render(c *gin.Context, status int, name string, data any) {
+	var buf bytes.Buffer
+	t := s.pages.tmpl[name]
+	if t == nil {
+		_ = c.Error(errors.New("no template " + name))
+		return
+	}
+	if err := t.Execute(&buf, data); err != nil {
+		s.log.ErrorContext(c.Request.Context(), "render page", "request_id", c.GetString(requestIDKey), "page", name, "error", err)
+		_ = c.Error(err)
+		return
+	}
+	c.Set("rows", 1)
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// problemPage is the data of the error page.
+type problemPage struct {
+	pageBase
+}
+
+// renderProblemPage answers with an HTML page that states the problem err
+// is (the same status and words as the API's problem document), so that a
+// person who mistypes a filter reads what to fix instead of a blank page.
+func (s *server) renderProblemPage(c *gin.Context, err error) {
+	p := problemFor(err)
+	p.Instance = requestURN(c)
+	if p.Status >= 500 {
+		s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", c.GetString(requestIDKey),
+			"route", c.FullPath(), "status", p.Status, "error", err)
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "5")
+	}
+	h := c.Writer.Header()
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	h.Set("Cache-Control", "no-store")
+	s.render(c, p.Status, "problem", problemPage{pageBase{Title: p.Title, Problem: p}})
+}
+
+// baseURL is the scheme and host the client used to reach this server,
+// for the absolute URLs of Open Graph, oEmbed and the API link.
+func baseURL(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+// pageQuery reads a page's query string. Empty values (a GET form sends
+// every field, filled or not) are dropped: ok is false when there were
+// any, and the caller redirects to the clean URL, so that the address bar
+// holds only the filters in force.
+func pageQuery(c *gin.Context) (values url.Values, ok bool) {
+	values = c.Request.URL.Query()
+	ok = true
+	for name, vs := range values {
+		kept := vs[:0]
+		for _, v := range vs {
+			if strings.TrimSpace(v) != "" {
+				kept = append(kept, v)
+			}
+		}
+		if len(kept) != len(vs) {
+			ok = false
+		}
+		if len(kept) == 0 {
+			delete(values, name)
+		} else {
+			values[name] = kept
+		}
+	}
+	return values, ok
+}
