@@ -136,7 +136,7 @@ func TestPagesSizes(t *testing.T) {
 }
 
 // TestPagesVendoredTimelineJS checks that the TimelineJS the binary embeds
-// is the version the browser tests pin (scripts/update-timelinejs.sh
+// is the version the browser tests pin (api/web/update-timelinejs.sh
 // vendors it), with its license.
 func TestPagesVendoredTimelineJS(t *testing.T) {
 	var pin struct{ Dependencies map[string]string }
@@ -153,7 +153,7 @@ func TestPagesVendoredTimelineJS(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, want := strings.TrimSpace(string(version)), pin.Dependencies["@knight-lab/timelinejs"]; got != want {
-		t.Errorf("vendored TimelineJS %s, tests pin %s: run scripts/update-timelinejs.sh", got, want)
+		t.Errorf("vendored TimelineJS %s, tests pin %s: run api/web/update-timelinejs.sh", got, want)
 	}
 	license, err := os.ReadFile(dir + "/LICENSE")
 	if err != nil || !strings.Contains(string(license), "Mozilla Public License") {
@@ -171,6 +171,6 @@ func TestPagesVendoredTimelineJS(t *testing.T) {
 	}
 	strip := regexp.MustCompile(`/\*# sourceMappingURL=[^*]*\*/`)
 	if !bytes.Equal(strip.ReplaceAll(installed, nil), vendored) {
-		t.Errorf("vendored timeline.css differs from the pinned package's: run scripts/update-timelinejs.sh")
+		t.Errorf("vendored timeline.css differs from the pinned package's: run api/web/update-timelinejs.sh")
 	}
 }

@@ -8,7 +8,7 @@
 # tests/testdata/timelinejs @knight-lab/timelinejs@X.Y.Z), then run this script
 # and commit both. It needs node and npm, and reaches only the npm registry.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 pin=tests/testdata/timelinejs/package.json
 version="$(node -p "require('./$pin').dependencies['@knight-lab/timelinejs']")"
