@@ -47,6 +47,7 @@ type Config struct {
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	sql     sqlDialect
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -80,7 +81,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	configurePool(sqlDB, cfg, dialect)
-	s := &Store{db: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, sql: dialectFor(dialect)}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
@@ -162,6 +163,6 @@ func (s *Store) Close() error {
 // InTx runs fn in one transaction: every write in it lands or none does.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect})
+		return fn(&Store{db: tx, dialect: s.dialect, sql: s.sql})
 	})
 }

@@ -99,10 +99,8 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	for _, m := range all {
 		done := false
 		err := s.InTx(ctx, func(tx *Store) error {
-			if tx.dialect == DialectPostgres {
-				if err := tx.db.Exec("SELECT pg_advisory_xact_lock(7219431)").Error; err != nil {
-					return err
-				}
+			if err := tx.sql.lockMigrations(tx.db); err != nil {
+				return err
 			}
 			var n int64
 			if err := tx.db.Raw("SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n).Error; err != nil {

@@ -28,7 +28,7 @@ func translate(err error) error {
 		return ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("%w: %v", ErrConflict, err)
-	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict), errors.Is(err, ErrUnavailable):
+	case isKind(err):
 		return err
 	case isQueryCanceled(err):
 		return fmt.Errorf("%w: %v", ErrTimeout, err)
@@ -38,6 +38,16 @@ func translate(err error) error {
 		return err
 	}
 	return err
+}
+
+// isKind reports whether err already is one of this package's kinds.
+func isKind(err error) bool {
+	for _, k := range Kinds {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // isUnavailable reports whether err means the database cannot serve right
