@@ -160,6 +160,9 @@ func (s *server) getActor(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.recordETag(c, models.TableActors, id); err != nil {
+		return err
+	}
 	c.Set("rows", 1)
 	return writeJSON(c, newActorJSON(a))
 }
@@ -195,6 +198,9 @@ func (s *server) getPlace(c *gin.Context) error {
 		return notFound("No place has the id " + quoteID(id) + ".")
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.recordETag(c, models.TablePlaces, id); err != nil {
 		return err
 	}
 	c.Set("rows", 1)

@@ -45,7 +45,8 @@ func ifMatchVersion(c *gin.Context) (int64, error) {
 		if !strings.HasPrefix(tag, `"v`) || !strings.HasSuffix(tag, `"`) || len(tag) < 4 {
 			continue
 		}
-		v, err := strconv.ParseInt(tag[2:len(tag)-1], 10, 64)
+		digits, _, _ := strings.Cut(tag[2:len(tag)-1], ".") // "v3.<dataset>" of a record's GET
+		v, err := strconv.ParseInt(digits, 10, 64)
 		if err == nil && v > 0 {
 			return v, nil
 		}
@@ -74,4 +75,21 @@ func (s *server) resourceNotModified(c *gin.Context, version int64, updated time
 		}
 	}
 	return false
+}
+
+// recordETag gives the GET of a timeline, actor or place its own ETag: its
+// version, which If-Match takes back, joined to the dataset's listing ETag
+// that notModified set, because the body also counts the record's events
+// and must not be cached past a change of those.
+func (s *server) recordETag(c *gin.Context, table, id string) error {
+	if s.writes == nil {
+		return nil
+	}
+	v, err := s.writes.FindVersion(c.Request.Context(), table, id)
+	if err != nil {
+		return err
+	}
+	h := c.Writer.Header()
+	h.Set("ETag", `"v`+strconv.FormatInt(v.Version, 10)+"."+strings.Trim(h.Get("ETag"), `"`)+`"`)
+	return nil
 }

@@ -113,6 +113,21 @@ func (s *server) getEvent(c *gin.Context) error {
 	if !models.ValidSlug(id) {
 		return notFound("No event has the id " + quoteID(id) + ".")
 	}
+	if s.writes != nil {
+		// The event's own ETag, its version, which If-Match takes back.
+		e, version, err := s.writes.FindEventVersioned(c.Request.Context(), id)
+		if err == models.ErrNotFound {
+			return notFound("No event has the id " + quoteID(id) + ".")
+		}
+		if err != nil {
+			return err
+		}
+		if s.resourceNotModified(c, version, e.UpdatedAt) {
+			return nil
+		}
+		c.Set("rows", 1)
+		return writeJSON(c, newEventJSON(e))
+	}
 	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}

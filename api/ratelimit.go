@@ -127,7 +127,8 @@ var rateLimitExempt = map[string]bool{"/healthz": true, "/readyz": true, "/metri
 // its bucket.
 func rateLimit(l *rateLimiter, m *metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if rateLimitExempt[c.FullPath()] {
+		if rateLimitExempt[c.FullPath()] || isWrite(c.Request.Method) {
+			// Writes count against their API key's own limit instead.
 			c.Next()
 			return
 		}
@@ -143,4 +144,13 @@ func rateLimit(l *rateLimiter, m *metrics) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// isWrite reports whether method changes data.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
 }

@@ -56,6 +56,9 @@ func (s *server) getTimeline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.recordETag(c, models.TableTimelines, id); err != nil {
+		return err
+	}
 	c.Set("rows", 1)
 	return writeJSON(c, newTimelineJSON(t))
 }
