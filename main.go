@@ -5,6 +5,7 @@
 //	timeline [serve]   run the HTTP API (the default)
 //	timeline migrate   apply pending schema migrations
 //	timeline seed      load the curated datasets (idempotent)
+//	timeline keys ...  create, list and revoke API keys for writes
 //
 // With no DATABASE_URL it uses an embedded SQLite file, migrated and seeded
 // on start, so that `go run .` serves the timeline with nothing installed.
@@ -67,6 +68,9 @@ type config struct {
 	// what one client IP may send.
 	rateLimit float64
 	rateBurst int
+	// writeRateLimit and writeRateBurst bound what one API key may write.
+	writeRateLimit float64
+	writeRateBurst int
 	// The http.Server's timeouts.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 }
@@ -160,6 +164,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.rateLimit = f
 	}
 	c.rateBurst = integer("RATE_LIMIT_BURST", 20)
+	c.writeRateLimit = 5
+	if v := getenv("WRITE_RATE_LIMIT_RPS"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			errs = append(errs, fmt.Errorf("WRITE_RATE_LIMIT_RPS=%q is not a number of writes a second (0 for no limit)", v))
+		}
+		c.writeRateLimit = f
+	}
+	c.writeRateBurst = integer("WRITE_RATE_LIMIT_BURST", 20)
 	c.readHeaderTimeout = duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second)
 	c.readTimeout = duration("HTTP_READ_TIMEOUT", 15*time.Second)
 	c.writeTimeout = duration("HTTP_WRITE_TIMEOUT", 60*time.Second)
@@ -177,6 +190,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
+	}
+	if cmd == "keys" {
+		return runKeys(ctx, args[2:], getenv, stdout)
 	}
 	if len(args) > 2 {
 		return fmt.Errorf("usage: timeline [serve|migrate|seed]")
@@ -273,7 +289,8 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	var draining atomic.Bool
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
-		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge})
+		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge,
+		WriteRateLimit: cfg.writeRateLimit, WriteRateBurst: cfg.writeRateBurst})
 	if err != nil {
 		return err
 	}
@@ -291,6 +308,9 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	defer stopSweep()
+	go api.RunIdempotencySweep(sweepCtx, store, time.Hour, log)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", cfg.addr, "database", store.Dialect())
