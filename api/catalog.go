@@ -160,9 +160,6 @@ func (s *server) getActor(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.recordETag(c, models.TableActors, id); err != nil {
-		return err
-	}
 	c.Set("rows", 1)
 	return writeJSON(c, newActorJSON(a))
 }
@@ -200,9 +197,6 @@ func (s *server) getPlace(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.recordETag(c, models.TablePlaces, id); err != nil {
-		return err
-	}
 	c.Set("rows", 1)
 	return writeJSON(c, newCatalogPlaceJSON(p))
 }
@@ -238,7 +232,7 @@ func (s *server) catalogID(c *gin.Context, kind string) (string, error) {
 	if !models.ValidSlug(id) {
 		return "", notFound("No " + kind + " has the id " + quoteID(id) + ".")
 	}
-	if done, err := s.notModified(c); done || err != nil {
+	if done, err := s.recordNotModified(c, kind+"s", id); done || err != nil { // the actors or places table
 		return "", err
 	}
 	return id, nil

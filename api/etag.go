@@ -77,19 +77,38 @@ func (s *server) resourceNotModified(c *gin.Context, version int64, updated time
 	return false
 }
 
-// recordETag gives the GET of a timeline, actor or place its own ETag: its
-// version, which If-Match takes back, joined to the dataset's listing ETag
-// that notModified set, because the body also counts the record's events
-// and must not be cached past a change of those.
-func (s *server) recordETag(c *gin.Context, table, id string) error {
-	if s.writes == nil {
-		return nil
+// recordNotModified is notModified for the GET of a timeline, actor or
+// place: its ETag is its own version, which If-Match takes back, joined to
+// the dataset's listing ETag, because the body also counts the record's
+// events and must not be cached past a change of those. An unknown id
+// gets the listing ETag; the handler answers 404.
+func (s *server) recordNotModified(c *gin.Context, table, id string) (bool, error) {
+	inm := c.Request.Header.Values("If-None-Match")
+	if s.writes != nil {
+		c.Request.Header.Del("If-None-Match") // compared below, with the record's ETag
 	}
+	done, err := s.notModified(c)
+	if s.writes == nil || done || err != nil {
+		return done, err
+	}
+	c.Request.Header["If-None-Match"] = inm
 	v, err := s.writes.FindVersion(c.Request.Context(), table, id)
+	if err == models.ErrNotFound {
+		return false, nil
+	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	h := c.Writer.Header()
-	h.Set("ETag", `"v`+strconv.FormatInt(v.Version, 10)+"."+strings.Trim(h.Get("ETag"), `"`)+`"`)
-	return nil
+	etag := `"v` + strconv.FormatInt(v.Version, 10) + "." + strings.Trim(h.Get("ETag"), `"`) + `"`
+	h.Set("ETag", etag)
+	if len(inm) > 0 {
+		if tag, ok := etagMatch(strings.Join(inm, ","), etag); ok {
+			h.Set("ETag", tag)
+			c.Status(http.StatusNotModified)
+			c.Writer.WriteHeaderNow()
+			return true, nil
+		}
+	}
+	return false, nil
 }

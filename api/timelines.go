@@ -46,7 +46,7 @@ func (s *server) getTimeline(c *gin.Context) error {
 	if !models.ValidSlug(id) {
 		return notFound("No timeline has the id " + quoteID(id) + ".")
 	}
-	if done, err := s.notModified(c); done || err != nil {
+	if done, err := s.recordNotModified(c, models.TableTimelines, id); done || err != nil {
 		return err
 	}
 	t, err := s.store.FindTimelineByID(c.Request.Context(), id)
@@ -54,9 +54,6 @@ func (s *server) getTimeline(c *gin.Context) error {
 		return notFound("No timeline has the id " + quoteID(id) + ".")
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.recordETag(c, models.TableTimelines, id); err != nil {
 		return err
 	}
 	c.Set("rows", 1)

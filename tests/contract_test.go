@@ -426,8 +426,9 @@ func TestContractUnknownRoute(t *testing.T) {
 			{http.MethodGet, "/v1/events/a/b"},
 			{http.MethodGet, "/nothing?x=1"},
 			// Unsupported methods are answered like unknown paths.
-			{http.MethodPost, "/v1/events"},
-			{http.MethodDelete, "/v1/events/csto-2019-10-battle-brotherhood"},
+			{http.MethodPost, "/v1/events/csto-2019-10-battle-brotherhood"},
+			{http.MethodDelete, "/v1/events"},
+			{http.MethodPut, "/v1/actors/csto"},
 		} {
 			t.Run(c.method+" "+c.path, func(t *testing.T) {
 				req := contractRequest(t, c.path)
