@@ -45,7 +45,10 @@ func ifMatchVersion(c *gin.Context) (int64, error) {
 		if !strings.HasPrefix(tag, `"v`) || !strings.HasSuffix(tag, `"`) || len(tag) < 4 {
 			continue
 		}
-		digits, _, _ := strings.Cut(tag[2:len(tag)-1], ".") // "v3.<dataset>" of a record's GET
+		digits := tag[2 : len(tag)-1]
+		if i := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+			digits = digits[:i] // "v3_<listing ETag>" of a record's GET
+		}
 		v, err := strconv.ParseInt(digits, 10, 64)
 		if err == nil && v > 0 {
 			return v, nil
@@ -100,7 +103,7 @@ func (s *server) recordNotModified(c *gin.Context, table, id string) (bool, erro
 		return false, err
 	}
 	h := c.Writer.Header()
-	etag := `"v` + strconv.FormatInt(v.Version, 10) + "." + strings.Trim(h.Get("ETag"), `"`) + `"`
+	etag := `"v` + strconv.FormatInt(v.Version, 10) + "_" + strings.Trim(h.Get("ETag"), `"`) + `"`
 	h.Set("ETag", etag)
 	if len(inm) > 0 {
 		if tag, ok := etagMatch(strings.Join(inm, ","), etag); ok {

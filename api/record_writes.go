@@ -133,11 +133,25 @@ func sourceDoc(src models.Source) map[string]any {
 	return m
 }
 
+// allowRecord checks that key may write records of rw. Actors, places and
+// sources are shared by every timeline: a key bound to one timeline may
+// create them inside its event writes, not edit them here.
+func allowRecord(key models.APIKey, rw recordWrite) error {
+	if err := key.Allows(rw.scope, ""); err != nil {
+		return err
+	}
+	if key.Timeline != "" && key.Scope != models.ScopeTimelinesAdmin {
+		return models.Errorf(models.ErrForbidden, "this API key may write only to the timeline %q; %s are shared by every timeline",
+			key.Timeline, rw.table)
+	}
+	return nil
+}
+
 // createRecord answers POST on a record collection.
 func (s *server) createRecord(rw recordWrite) handler {
 	return func(c *gin.Context) error {
 		key := writeKey(c, rw.action+".create", "")
-		if err := key.Allows(rw.scope, ""); err != nil {
+		if err := allowRecord(key, rw); err != nil {
 			return err
 		}
 		m, err := readObject(c, mediaJSON)
@@ -160,7 +174,7 @@ func (s *server) patchRecord(rw recordWrite) handler {
 	return func(c *gin.Context) error {
 		id := c.Param("id")
 		key := writeKey(c, rw.action+".patch", id)
-		if err := key.Allows(rw.scope, ""); err != nil {
+		if err := allowRecord(key, rw); err != nil {
 			return err
 		}
 		ifVersion, err := ifMatchVersion(c)

@@ -153,7 +153,14 @@ func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMe
 	if err != nil {
 		return Unchanged, 0, err
 	}
-	// Preconditions first: a stale edit is told so even if it is invalid.
+	// Who may write first, then the preconditions: a stale edit is told
+	// so even if it is invalid.
+	if err := m.allow(st.timeline); err != nil {
+		return Unchanged, 0, err
+	}
+	if err := m.allow(d.Timeline); err != nil {
+		return Unchanged, 0, err
+	}
 	switch {
 	case want.create && st.retracted != nil:
 		return Unchanged, 0, Errorf(ErrConflict, "the id %q belonged to an event that was retracted; ids are never reused "+
@@ -166,12 +173,6 @@ func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMe
 		return Unchanged, 0, ErrNotFound
 	case want.version != 0 && st.version != want.version:
 		return Unchanged, 0, &StaleError{Current: st.version}
-	}
-	if err := m.allow(st.timeline); err != nil {
-		return Unchanged, 0, err
-	}
-	if err := m.allow(d.Timeline); err != nil {
-		return Unchanged, 0, err
 	}
 	v := &ValidationError{In: InBody}
 	if verr != nil {

@@ -33,6 +33,8 @@ type backend struct {
 	server *httptest.Server
 	// dbName and dsn name a PostgreSQL backend's database; empty for SQLite.
 	dbName, dsn string
+	// keys are API keys for writes, by role (see contractKeys).
+	keys map[string]string
 }
 
 var (
