@@ -59,6 +59,8 @@ type problemKind struct {
 // models declares is here (a test checks it), so none falls through to 500.
 var problemKinds = []problemKind{
 	{models.ErrNotFound, http.StatusNotFound, "not-found", "Not found", "The requested resource does not exist."},
+	// A bare ErrInvalid, without the fields a *ValidationError names.
+	{models.ErrInvalid, http.StatusUnprocessableEntity, "invalid-body", "Invalid request", "The request is invalid."},
 	{models.ErrMalformed, http.StatusBadRequest, "malformed-body", "Malformed request body",
 		"The request body is not a valid JSON document."},
 	{models.ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
