@@ -56,12 +56,16 @@ func (s *server) authenticate(limit *rateLimiter) gin.HandlerFunc {
 			}
 		}
 		c.Next()
+		status := c.Writer.Status()
+		if len(c.Errors) > 0 && !c.Writer.Written() {
+			status = problemFor(c.Errors.Last().Err).Status // written later, by problems
+		}
 		s.log.LogAttrs(context.WithoutCancel(c.Request.Context()), slog.LevelInfo, "write",
 			slog.String("request_id", c.GetString(requestIDKey)),
 			slog.String("key_id", key.ID),
 			slog.String("action", c.GetString(writeActionKey)),
 			slog.String("resource", c.GetString(writeResourceKey)),
-			slog.Int("status", c.Writer.Status()),
+			slog.Int("status", status),
 		)
 	}
 }

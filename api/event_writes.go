@@ -84,7 +84,11 @@ func eventWrite(m map[string]any, pathID string) (models.EventDoc, string, error
 	}
 	if len(v.Fields) > 0 {
 		// Add what the content rules say as well, for what could be read.
-		if _, err := d.Event(); err != nil {
+		check := d
+		if check.ID == "" {
+			check.ID = "made-by-the-server" // a POST without an id gets one
+		}
+		if _, err := check.Event(); err != nil {
 			for _, f := range err.(*models.ValidationError).Fields {
 				if !hasField(v, f.Field) {
 					v.Fields = append(v.Fields, f)
