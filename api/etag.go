@@ -58,8 +58,9 @@ func ifMatchVersion(c *gin.Context) (int64, error) {
 }
 
 // resourceNotModified sets a single resource's validators (its version's
-// ETag and when it last changed) and answers If-None-Match with 304,
-// reporting true.
+// ETag and when it last changed) and answers If-None-Match, or else
+// If-Modified-Since, with 304, reporting true. The ETag does not vary
+// with Accept: the resource has one representation.
 func (s *server) resourceNotModified(c *gin.Context, version int64, updated time.Time) bool {
 	etag := versionETag(version)
 	h := c.Writer.Header()
@@ -76,6 +77,11 @@ func (s *server) resourceNotModified(c *gin.Context, version int64, updated time
 			c.Writer.WriteHeaderNow()
 			return true
 		}
+	} else if ims, err := http.ParseTime(c.GetHeader("If-Modified-Since")); err == nil && !updated.IsZero() &&
+		!updated.UTC().Truncate(time.Second).After(ims) {
+		c.Status(http.StatusNotModified)
+		c.Writer.WriteHeaderNow()
+		return true
 	}
 	return false
 }

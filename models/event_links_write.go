@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // resolveLinks checks that what event e links to exists, or can be created
@@ -161,10 +162,10 @@ func (s *Store) checkNames(ctx context.Context, t nameTable, id, at, name string
 	return nil
 }
 
-// bumpLinkedEvents moves the version of every event that shows actor or
-// place id: an event's representation embeds their names, so its ETag
-// must change when they do.
+// bumpLinkedEvents moves the version and the time of change of every event
+// that shows actor or place id: an event's representation embeds their
+// names, so its validators must move when they do.
 func (s *Store) bumpLinkedEvents(ctx context.Context, t nameTable, id string) error {
-	return s.db.WithContext(ctx).Exec("UPDATE events SET version = version + 1 WHERE id IN (SELECT event_id FROM "+
-		t.links+" WHERE "+t.linkOwner+" = ?)", id).Error
+	return s.db.WithContext(ctx).Exec("UPDATE events SET version = version + 1, updated_at = ? WHERE id IN (SELECT event_id FROM "+
+		t.links+" WHERE "+t.linkOwner+" = ?)", time.Now().UTC(), id).Error
 }

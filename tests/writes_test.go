@@ -465,6 +465,15 @@ func TestRecordWrites(t *testing.T) {
 			if a.Name != "John Q. Roe" {
 				t.Errorf("actor after patch: %q", a.Name)
 			}
+			// Renaming an actor changes the events that show it: their ETags move.
+			before := b.get(t, "/v1/events/csto-2019-10-battle-brotherhood")
+			crrf := b.get(t, "/v1/actors/crrf")
+			b.write(t, "PATCH", "/v1/actors/crrf", admin, mergeType, `{"name": "Collective Rapid Reaction Forces"}`,
+				"If-Match", crrf.etag()).wantStatus(t, 200)
+			after := b.get(t, "/v1/events/csto-2019-10-battle-brotherhood")
+			if after.etag() == before.etag() || !strings.Contains(string(after.body), "Reaction Forces") {
+				t.Errorf("event after its actor's rename: ETag %s (was %s)", after.etag(), before.etag())
+			}
 			b.write(t, "POST", "/v1/places", admin, jsonType, `{"id": "gomel", "name": "Gomel", "kind": "city", "country": "belarus"}`).wantStatus(t, 201)
 			wantInvalid(t, "place with unknown country", b.write(t, "POST", "/v1/places", admin, jsonType,
 				`{"id": "x-city", "name": "X City", "kind": "city", "country": "nowhere"}`), "/country")
