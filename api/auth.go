@@ -7,11 +7,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/csto-timeline/timeline/models"
 )
+
+// writeDeadline bounds a write once its client has gone.
+const writeDeadline = 30 * time.Second
 
 // apiKeyKey holds the authenticated models.APIKey of a write.
 const apiKeyKey = "api_key"
@@ -45,6 +49,12 @@ func (s *server) authenticate(limit *rateLimiter) gin.HandlerFunc {
 			return
 		}
 		c.Set(apiKeyKey, key)
+		// A write that has arrived is finished even if its client hangs
+		// up: the retry then finds it done (and, with Idempotency-Key,
+		// gets its response) instead of racing a half-cancelled one.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), writeDeadline)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
 		if limit != nil {
 			if ok, wait := limit.allow(key.ID); !ok {
 				c.Header("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
