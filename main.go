@@ -5,6 +5,7 @@
 //	timeline [serve]      run the HTTP API (the default)
 //	timeline migrate      apply pending schema migrations
 //	timeline seed         load the curated datasets (idempotent)
+//	timeline keys ...     create, list and revoke API keys for writes
 //	timeline healthcheck  exit 0 if this host's server answers /readyz with 200
 //	timeline help         print the commands and environment variables
 //
@@ -87,6 +88,9 @@ type config struct {
 	// allowDefaultCursorKey lets serve start against PostgreSQL without a
 	// CURSOR_KEY of its own.
 	allowDefaultCursorKey bool
+	// writeRateLimit and writeRateBurst bound what one API key may write.
+	writeRateLimit float64
+	writeRateBurst int
 	// The http.Server's timeouts.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 }
@@ -210,6 +214,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.rateLimitLoopback = true
 	}
 	c.rateBurst = integer("RATE_LIMIT_BURST", 20)
+	c.writeRateLimit = 5
+	if v := getenv("WRITE_RATE_LIMIT_RPS"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			errs = append(errs, fmt.Errorf("WRITE_RATE_LIMIT_RPS=%q is not a number of writes a second (0 for no limit)", v))
+		}
+		c.writeRateLimit = f
+	}
+	c.writeRateBurst = integer("WRITE_RATE_LIMIT_BURST", 20)
 	c.readHeaderTimeout = duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second)
 	c.readTimeout = duration("HTTP_READ_TIMEOUT", 15*time.Second)
 	c.writeTimeout = duration("HTTP_WRITE_TIMEOUT", 60*time.Second)
@@ -274,6 +287,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
+	case "keys":
+		return runKeys(ctx, args[2:], getenv, stdout)
 	case "serve", "migrate", "seed", "healthcheck":
 	default:
 		return fmt.Errorf("unknown command %q: the commands are %s (timeline help lists them with the environment variables)",
@@ -389,7 +404,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, RateLimitLoopback: cfg.rateLimitLoopback,
 		WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge, MetricsMux: metricsMux,
-		MaxExports: cfg.maxExports})
+		MaxExports: cfg.maxExports, WriteRateLimit: cfg.writeRateLimit, WriteRateBurst: cfg.writeRateBurst})
 	if err != nil {
 		return err
 	}
@@ -416,6 +431,9 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		MaxHeaderBytes: api.ServerMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	defer stopSweep()
+	go api.RunIdempotencySweep(sweepCtx, store, time.Hour, log)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", cfg.addr, "database", store.Dialect())
@@ -452,7 +470,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 }
 
 // commands are the subcommands run accepts.
-var commands = []string{"serve", "migrate", "seed", "healthcheck", "help"}
+var commands = []string{"serve", "migrate", "seed", "keys", "healthcheck", "help"}
 
 // usage is what `timeline help` prints. Keep its variables in step with the
 // README's configuration table (a test compares them).
@@ -465,6 +483,10 @@ Commands:
                an embedded SQLite file, migrated and seeded on start.
   migrate      apply pending schema migrations
   seed         load the curated datasets (idempotent)
+  keys         create, list and revoke API keys for writes:
+               keys create --name NAME --scope SCOPE [--timeline ID] [--expires DURATION]
+               keys list
+               keys revoke ID
   healthcheck  GET /readyz from the server at ADDR or PORT on this host;
                exit 0 on 200, 1 otherwise (for container health checks)
   help         print this text (also -h, --help)
@@ -494,6 +516,8 @@ Environment variables:
   RATE_LIMIT_RPS            requests a second per client IP; 0: no limit (10, not
                             applied to loopback clients unless set explicitly)
   RATE_LIMIT_BURST          requests one client IP may send at once (20)
+  WRITE_RATE_LIMIT_RPS      writes a second per API key; 0: no limit (5)
+  WRITE_RATE_LIMIT_BURST    writes one API key may send at once (20)
   HTTP_READ_HEADER_TIMEOUT  time to send a request's headers (5s)
   HTTP_READ_TIMEOUT         time to send a whole request (15s)
   HTTP_WRITE_TIMEOUT        time to write a response, or each chunk of an export (60s)

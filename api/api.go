@@ -96,6 +96,11 @@ type Config struct {
 	MaxExports int
 	// Readme is the README, whose examples /docs shows. Optional.
 	Readme []byte
+	// WriteRateLimit is how many writes a second one API key may send on
+	// average, and WriteRateBurst how many at once; zero turns the limit
+	// off. It is apart from the per-IP limit, which writes skip.
+	WriteRateLimit float64
+	WriteRateBurst int
 }
 
 // DefaultCursorKey signs cursors when Config.CursorKey is empty. It is in
@@ -105,7 +110,10 @@ const DefaultCursorKey = "timeline-default-cursor-key"
 
 // server holds the handlers' dependencies.
 type server struct {
-	store   Store
+	store Store
+	// writes is the store's write side; nil when the store has none, and
+	// then every write answers 503.
+	writes  WriteStore
 	log     *slog.Logger
 	spec    []byte
 	cursors cursorCodec
@@ -152,6 +160,11 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	s := &server{store: store, log: log, spec: cfg.Spec, specJSON: specJSON, cursors: cursorCodec{key: key}, ready: cfg.Ready,
 		metrics: newMetrics(store, log), writeTimeout: cfg.WriteTimeout}
 	s.cache = newCacheState(cfg.CacheMaxAge, cfg.Spec, key)
+	s.writes, _ = store.(WriteStore)
+	var writeLimit *rateLimiter
+	if cfg.WriteRateLimit > 0 {
+		writeLimit = newRateLimiter(cfg.WriteRateLimit, cfg.WriteRateBurst)
+	}
 	if s.writeTimeout <= 0 {
 		s.writeTimeout = 60 * time.Second
 	}
@@ -174,23 +187,25 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	if cfg.RateLimit > 0 {
 		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics, !cfg.RateLimitLoopback))
 	}
-	r.Use(limitRequest())
+	r.Use(limitQuery())
 	// Trailing slashes are redirected by noRoute rather than by gin, which
 	// would answer before any middleware ran.
 	r.RedirectTrailingSlash = false
-	r.NoRoute(handle(noRoute(r)))
+	r.NoRoute(noBody(), handle(noRoute(r)))
 
-	r.GET("/healthz", handle(s.healthz))
-	r.GET("/readyz", handle(s.readyz))
-	r.GET("/openapi.yaml", handle(s.openAPI))
-	r.GET("/openapi.json", handle(s.openAPIJSON))
+	// Public reads: no authentication, no request body.
+	public := r.Group("", noBody())
+	public.GET("/healthz", handle(s.healthz))
+	public.GET("/readyz", handle(s.readyz))
+	public.GET("/openapi.yaml", handle(s.openAPI))
+	public.GET("/openapi.json", handle(s.openAPIJSON))
 	if cfg.MetricsMux != nil {
 		cfg.MetricsMux.Handle("GET /metrics", s.metrics.handler)
 	} else {
-		r.GET("/metrics", handle(s.metricsEndpoint))
+		public.GET("/metrics", handle(s.metricsEndpoint))
 	}
 
-	v1 := r.Group("/v1")
+	v1 := public.Group("/v1")
 	v1.GET("/timelines", handle(s.listTimelines))
 	v1.GET("/timelines/:id", handle(s.getTimeline))
 	v1.GET("/events", handle(s.listEvents))
@@ -205,26 +220,47 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/places", handle(s.listPlaces))
 	v1.GET("/places/:id", handle(s.getPlace))
 	v1.GET("/tags", handle(s.listTags))
+	v1.GET("/events/:id/revisions", handle(s.listRevisions))
+	v1.GET("/events/:id/revisions/:n", handle(s.getRevision))
 	// The pages for people (pages*.go), and /oembed, which describes
 	// them to CMSs. HTML pages are not API operations: openapi.yaml
 	// documents /oembed only.
 	if err := s.preparePages(cfg.Readme); err != nil {
 		return nil, err
 	}
-	r.GET("/", s.page(s.homePage))
-	r.GET("/timelines/:id", s.page(s.timelinePage))
-	r.GET("/events/:id", s.page(s.eventPage))
-	r.GET("/embed/timelines/:id", s.embedPage)
-	r.GET("/docs", s.page(s.docsPage))
-	r.GET("/static/:hash/*path", handle(s.pages.assets.serve))
-	r.GET("/oembed", handle(s.oEmbed))
+	public.GET("/", s.page(s.homePage))
+	public.GET("/timelines/:id", s.page(s.timelinePage))
+	public.GET("/events/:id", s.page(s.eventPage))
+	public.GET("/embed/timelines/:id", s.embedPage)
+	public.GET("/docs", s.page(s.docsPage))
+	public.GET("/static/:hash/*path", handle(s.pages.assets.serve))
+	public.GET("/oembed", handle(s.oEmbed))
 	// Every GET also answers HEAD (monitors and `curl -I` use it): the same
 	// handler, headers and status; net/http drops the body.
 	for _, route := range r.Routes() {
 		if route.Method == http.MethodGet {
-			r.HEAD(route.Path, route.HandlerFunc)
+			public.HEAD(route.Path, route.HandlerFunc)
 		}
 	}
+
+	// Writes: an API key (401/403), its own rate limit, a body limit per
+	// route, and Idempotency-Key on POST and PATCH.
+	w := r.Group("/v1", s.authenticate(writeLimit))
+	events, records := bodyLimit(maxEventBody), bodyLimit(maxRecordBody)
+	once := s.idempotent()
+	w.POST("/events", events, once, handle(s.createEvent))
+	w.PUT("/events/:id", events, handle(s.replaceEvent))
+	w.PATCH("/events/:id", events, once, handle(s.patchEvent))
+	w.DELETE("/events/:id", records, handle(s.deleteEvent))
+	w.POST("/timelines", records, once, handle(s.createRecord(timelineRecord())))
+	w.PATCH("/timelines/:id", records, once, handle(s.patchRecord(timelineRecord())))
+	w.DELETE("/timelines/:id", records, handle(s.deleteTimeline))
+	w.POST("/actors", records, once, handle(s.createRecord(actorRecord())))
+	w.PATCH("/actors/:id", records, once, handle(s.patchRecord(actorRecord())))
+	w.POST("/places", records, once, handle(s.createRecord(placeRecord())))
+	w.PATCH("/places/:id", records, once, handle(s.patchRecord(placeRecord())))
+	w.POST("/sources", records, once, handle(s.createRecord(sourceRecord())))
+	w.PATCH("/sources/:id", records, once, handle(s.patchRecord(sourceRecord())))
 	return r, nil
 }
 

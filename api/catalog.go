@@ -160,7 +160,7 @@ func (s *server) getActor(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if done, err := s.notModified(c); done || err != nil {
+	if done, err := s.recordNotModified(c, "actors", id); done || err != nil {
 		return err
 	}
 	c.Set("rows", 1)
@@ -200,7 +200,7 @@ func (s *server) getPlace(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if done, err := s.notModified(c); done || err != nil {
+	if done, err := s.recordNotModified(c, "places", id); done || err != nil {
 		return err
 	}
 	c.Set("rows", 1)

@@ -10,16 +10,21 @@ import (
 	"github.com/klauspost/compress/gzhttp"
 )
 
-// publicCORS lets any origin read the API: it is public and read-only, and
-// holds no credentials. Preflights are answered, and the headers that
-// paging, caching and exports rely on are exposed to scripts.
+// publicCORS lets any origin read the API, and write with an API key: the
+// key travels in Authorization, never in a cookie, so no origin gains
+// anything a script could not send itself. Preflights are answered, and
+// the headers that paging, caching, exports and writes rely on are exposed
+// to scripts.
 func publicCORS() gin.HandlerFunc {
 	return cors.New(cors.Config{
 		AllowAllOrigins: true,
-		AllowMethods:    []string{http.MethodGet, http.MethodHead, http.MethodOptions},
-		AllowHeaders:    []string{"Accept", "If-None-Match", "If-Modified-Since", "X-Request-ID", "Prefer"},
+		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPost, http.MethodPut,
+			http.MethodPatch, http.MethodDelete},
+		AllowHeaders: []string{"Accept", "If-None-Match", "If-Modified-Since", "X-Request-ID", "Prefer", "Authorization",
+			"Content-Type", "If-Match", "Idempotency-Key"},
 		ExposeHeaders: []string{"Link", "ETag", "Last-Modified", "X-Request-ID", headerTotalCount,
-			"Content-Disposition", "Retry-After", "Preference-Applied"},
+			"Content-Disposition", "Retry-After", "Preference-Applied", "Location", "WWW-Authenticate",
+			"Idempotent-Replayed", "Accept-Patch"},
 		MaxAge: 24 * time.Hour,
 	})
 }

@@ -127,7 +127,8 @@ var rateLimitExempt = map[string]bool{"/healthz": true, "/readyz": true, "/metri
 // its bucket. With exemptLoopback, clients on this machine are not limited.
 func rateLimit(l *rateLimiter, m *metrics, exemptLoopback bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if rateLimitExempt[c.FullPath()] || (exemptLoopback && isLoopback(c)) {
+		if rateLimitExempt[c.FullPath()] || isWrite(c.Request.Method) || (exemptLoopback && isLoopback(c)) {
+			// Writes count against their API key's own limit instead.
 			c.Next()
 			return
 		}
@@ -157,4 +158,13 @@ func isLoopback(c *gin.Context) bool {
 	}
 	client, err := netip.ParseAddr(c.ClientIP())
 	return err == nil && client.Unmap().IsLoopback()
+}
+
+// isWrite reports whether method changes data.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/csto-timeline/timeline/models"
 )
 
-// Bounds on a request as a whole. The API is read-only: no operation takes
-// a body, so anything beyond a few stray bytes is refused before a handler
-// runs, and so is a query string longer than any valid query can be.
+// Bounds on a request as a whole. Reads take no body, so anything beyond a
+// few stray bytes is refused before a handler runs (writes have their own
+// limit per route, see bodyLimit), and so is a query string longer than
+// any valid query can be.
 const (
 	maxBodyBytes  = 1024
 	maxQueryBytes = 8192
@@ -46,10 +47,10 @@ func securityHeaders() gin.HandlerFunc {
 	}
 }
 
-// limitRequest refuses a request whose query string or body is larger than
-// any operation can use: 414 and 413 problems, answered before the query
-// is parsed or the database asked.
-func limitRequest() gin.HandlerFunc {
+// limitQuery refuses a request whose query string is larger than any
+// operation can use, or malformed: 414 and 400 problems, answered before
+// the query is parsed or the database asked.
+func limitQuery() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if n := headerBytes(c.Request); n > MaxHeaderBytes {
 			c.Header("Connection", "close")
@@ -73,12 +74,19 @@ func limitRequest() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		c.Next()
+	}
+}
+
+// noBody refuses a body on the routes that take none (the reads): 413.
+func noBody() gin.HandlerFunc {
+	return func(c *gin.Context) {
 		if bodyTooLarge(c.Request) {
 			// Whatever is left of the body is not read: the server closes
 			// the connection rather than drain it.
 			c.Header("Connection", "close")
 			_ = c.Error(&Problem{Type: problemBase + "body-too-large", Title: "Request body too large", Status: http.StatusRequestEntityTooLarge,
-				Detail: "This API is read-only and takes no request body; at most " + strconv.Itoa(maxBodyBytes) + " bytes are tolerated."})
+				Detail: "This operation takes no request body; at most " + strconv.Itoa(maxBodyBytes) + " bytes are tolerated."})
 			c.Abort()
 			return
 		}

@@ -53,7 +53,7 @@ func (s *server) getTimeline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if done, err := s.notModified(c); done || err != nil {
+	if done, err := s.recordNotModified(c, models.TableTimelines, id); done || err != nil {
 		return err
 	}
 	c.Set("rows", 1)

@@ -48,9 +48,13 @@ type Config struct {
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	sql     sqlDialect
 	// bumped is set inside InTx once the transaction has moved the
 	// dataset's version date (see bumpVersion); nil outside one.
 	bumped *bool
+	// depth is how many transactions (the outer one, then savepoints)
+	// this Store runs inside; 0 outside one.
+	depth int
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -84,7 +88,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	configurePool(sqlDB, cfg, dialect)
-	s := &Store{db: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, sql: dialectFor(dialect)}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, connectCause(err))
@@ -176,28 +180,60 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// writeLockKey is the PostgreSQL advisory lock that InTx holds, so that
-// write transactions (seed runs, migrations) run one at a time, in every
-// process, as SQLite's do.
-const writeLockKey = 7219432
+// exclusiveLockKey is the PostgreSQL advisory lock that LockExclusive
+// takes, so that whole-dataset writers (seed runs) run one at a time, in
+// every process, as SQLite's writers do.
+const exclusiveLockKey = 7219432
 
 // InTx runs fn in one write transaction: every write in it lands or none
-// does, and write transactions run one at a time, in every process (a
-// seed racing another seed waits for it, then finds its rows). On
-// PostgreSQL the transaction takes an advisory lock first; on SQLite it
-// begins IMMEDIATE, taking the write lock before its first read, so that
-// it waits for another writer (busy_timeout) instead of failing with
-// SQLITE_BUSY when it would upgrade a read to a write.
+// does. Called on a Store that is already in a transaction, it runs fn in
+// a savepoint, so that fn's error undoes fn's writes only.
+//
+// On SQLite the transaction begins IMMEDIATE, taking the write lock before
+// its first read, so that it waits for another writer (busy_timeout)
+// instead of failing with SQLITE_BUSY when it would upgrade a read to a
+// write. On PostgreSQL writers lock the rows they change (see sqlDialect);
+// LockExclusive serializes whole-dataset writers.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.depth > 0 {
+		return s.inSavepoint(ctx, fn)
+	}
 	if s.dialect == DialectSQLite {
 		return s.inImmediateTx(ctx, fn)
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", writeLockKey).Error; err != nil {
-			return translate(err)
-		}
-		return fn(&Store{db: tx, dialect: s.dialect, bumped: new(bool)})
+		return fn(&Store{db: tx, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1})
 	})
+}
+
+// LockExclusive makes the caller's transaction the only one of its kind
+// until it ends, in every process: a seed racing another seed waits for
+// it, then finds its rows. On SQLite every write transaction already is.
+func (s *Store) LockExclusive(ctx context.Context) error {
+	if s.dialect != DialectPostgres {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", exclusiveLockKey).Error)
+}
+
+// inSavepoint is a nested InTx.
+func (s *Store) inSavepoint(ctx context.Context, fn func(tx *Store) error) error {
+	name := fmt.Sprintf("timeline_sp%d", s.depth)
+	db := s.db.WithContext(ctx)
+	if err := db.Exec("SAVEPOINT " + name).Error; err != nil {
+		return translate(err)
+	}
+	bumped := *s.bumped
+	if err := fn(&Store{db: s.db, dialect: s.dialect, sql: s.sql, bumped: s.bumped, depth: s.depth + 1}); err != nil {
+		end := s.db.WithContext(context.WithoutCancel(ctx))
+		if rerr := end.Exec("ROLLBACK TO SAVEPOINT " + name).Error; rerr != nil {
+			return errors.Join(err, translate(rerr))
+		}
+		*s.bumped = bumped // the savepoint's bump, if any, is undone too
+		_ = end.Exec("RELEASE SAVEPOINT " + name).Error
+		return err
+	}
+	return translate(db.Exec("RELEASE SAVEPOINT " + name).Error)
 }
 
 // inImmediateTx is InTx on SQLite: database/sql begins deferred
@@ -216,7 +252,7 @@ func (s *Store) inImmediateTx(ctx context.Context, fn func(tx *Store) error) (er
 				_ = end.Exec("ROLLBACK").Error
 			}
 		}()
-		if err := fn(&Store{db: conn, dialect: s.dialect, bumped: new(bool)}); err != nil {
+		if err := fn(&Store{db: conn, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1}); err != nil {
 			return err
 		}
 		if err := end.Exec("COMMIT").Error; err != nil {

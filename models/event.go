@@ -2,7 +2,6 @@ package models
 
 import (
 	"regexp"
-	"slices"
 	"time"
 )
 
@@ -125,44 +124,9 @@ func (e Event) Key() EventKey {
 }
 
 // Validate checks the event's own fields and returns a *ValidationError
-// naming each bad one.
+// naming each bad one by its JSON Pointer in an EventDoc.
 func (e *Event) Validate() error {
-	v := &ValidationError{}
-	if !ValidSlug(e.ID) {
-		v.Add("id", "%q is not a valid id (lowercase letters, digits and hyphens)", e.ID)
-	}
-	if !ValidSlug(e.Timeline) {
-		v.Add("timeline", "%q is not a valid timeline id", e.Timeline)
-	}
-	if e.Title == "" {
-		v.Add("title", "must not be empty")
-	}
-	if e.Span.Start.IsZero() || e.Span.End.IsZero() || e.Span.End.Before(e.Span.Start) {
-		v.Add("date", "needs a start and an end that is not before it")
-	}
-	if !slices.Contains(EventTypes, e.Type) {
-		v.Add("type", "%q is not one of %v", e.Type, EventTypes)
-	}
-	if !slices.Contains(EventStatuses, e.Status) {
-		v.Add("status", "%q is not one of %v", e.Status, EventStatuses)
-	}
-	if len(e.Citations) == 0 {
-		v.Add("sources", "every event needs at least one source")
-	}
-	for i, c := range e.Citations {
-		if c.Quote == "" {
-			v.Add("sources", "citation %d has an empty quote", i)
-		}
-	}
-	for _, a := range e.Actors {
-		if a.Role == "" {
-			v.Add("actors", "actor %q has no role", a.ID)
-		}
-	}
-	for _, tag := range e.Tags {
-		if !ValidSlug(tag) {
-			v.Add("tags", "%q is not a valid tag", tag)
-		}
-	}
+	v := &ValidationError{In: InBody}
+	e.validate(v, true)
 	return v.Err()
 }

@@ -99,16 +99,8 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	for _, m := range all {
 		done := false
 		err := s.InTx(ctx, func(tx *Store) error {
-			if tx.dialect == DialectPostgres {
-				// A migration may build indexes over a large table, and its
-				// lock may wait for another migrator: neither is a runaway
-				// query that DB_STATEMENT_TIMEOUT is there to stop.
-				if err := tx.db.Exec("SET LOCAL statement_timeout = 0").Error; err != nil {
-					return err
-				}
-				if err := tx.db.Exec("SELECT pg_advisory_xact_lock(7219431)").Error; err != nil {
-					return err
-				}
+			if err := tx.sql.lockMigrations(tx.db); err != nil {
+				return err
 			}
 			var n int64
 			if err := tx.db.Raw("SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n).Error; err != nil {

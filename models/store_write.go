@@ -74,7 +74,7 @@ func (s *Store) upsert(ctx context.Context, table, id string, record any, cols [
 			return Unchanged, translate(err)
 		}
 	} else {
-		q := "UPDATE " + table + " SET content_hash = ?, updated_at = ?"
+		q := "UPDATE " + table + " SET content_hash = ?, updated_at = ?, version = version + 1"
 		args := []any{hash, now}
 		for i, c := range cols {
 			q += ", " + c + " = ?"
@@ -107,12 +107,8 @@ func (s *Store) bumpVersion(ctx context.Context, now time.Time) error {
 	if s.bumped != nil && *s.bumped {
 		return translate(db.Exec("UPDATE dataset_state SET version = version + 1 WHERE id = 1").Error)
 	}
-	lock := ""
-	if s.dialect == DialectPostgres {
-		lock = " FOR UPDATE" // SQLite's write transaction already excludes other writers
-	}
 	var prev time.Time
-	if err := db.Raw("SELECT updated_at FROM dataset_state WHERE id = 1" + lock).Scan(&prev).Error; err != nil {
+	if err := db.Raw("SELECT updated_at FROM dataset_state WHERE id = 1" + s.sql.forUpdate()).Scan(&prev).Error; err != nil {
 		return translate(err)
 	}
 	if floor := prev.UTC().Truncate(time.Second).Add(time.Second); now.Before(floor) {
@@ -172,7 +168,10 @@ func (s *Store) SaveActor(ctx context.Context, a Actor) (SaveResult, error) {
 			if err := tx.replaceNames(ctx, actorNames, a.ID, append([]string{a.Name}, a.Aliases...)); err != nil {
 				return err
 			}
-			return tx.refreshLinkedSearchText(ctx, actorNames, a.ID)
+			if err := tx.refreshLinkedSearchText(ctx, actorNames, a.ID); err != nil {
+				return err
+			}
+			return tx.bumpLinkedEvents(ctx, actorNames, a.ID)
 		})
 }
 
@@ -195,7 +194,10 @@ func (s *Store) SavePlace(ctx context.Context, p Place) (SaveResult, error) {
 			if err := tx.replaceNames(ctx, placeNames, p.ID, append([]string{p.Name}, p.Aliases...)); err != nil {
 				return err
 			}
-			return tx.refreshLinkedSearchText(ctx, placeNames, p.ID)
+			if err := tx.refreshLinkedSearchText(ctx, placeNames, p.ID); err != nil {
+				return err
+			}
+			return tx.bumpLinkedEvents(ctx, placeNames, p.ID)
 		})
 }
 
@@ -225,28 +227,6 @@ func (s *Store) SaveTimeline(ctx context.Context, t Timeline) (SaveResult, error
 				}
 			}
 			return nil
-		})
-}
-
-// SaveEvent validates an event and creates or updates it with its actors,
-// places, tags, citations and search text. Linked actors, places and
-// sources must exist.
-func (s *Store) SaveEvent(ctx context.Context, e Event) (SaveResult, error) {
-	if err := e.Validate(); err != nil {
-		return Unchanged, err
-	}
-	record := e
-	record.UpdatedAt, record.Rank = time.Time{}, 0
-	return s.upsert(ctx, "events", e.ID, record,
-		[]string{"timeline_id", "title", "summary", "start_date", "end_date", "date_precision", "approximate",
-			"display_date", "edtf", "type", "status"},
-		[]any{e.Timeline, e.Title, e.Summary, e.Span.Start, e.Span.End, string(e.Span.Precision), e.Span.Approximate,
-			e.DisplayDate, e.Span.EDTF, e.Type, e.Status},
-		func(tx *Store) error {
-			if err := tx.replaceEventLinks(ctx, e); err != nil {
-				return err
-			}
-			return tx.refreshSearchText(ctx, []string{e.ID})
 		})
 }
 

@@ -28,7 +28,7 @@ func translate(err error) error {
 		return ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("%w: %v", ErrConflict, err)
-	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict), errors.Is(err, ErrUnavailable):
+	case isKind(err):
 		return err
 	case sqliteCode(err) == sqliteCorrupt, sqliteCode(err) == sqliteNotADB:
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -62,6 +62,16 @@ func sqliteCode(err error) int {
 		return coded.Code() & 0xff // extended codes keep the primary in the low byte
 	}
 	return 0
+}
+
+// isKind reports whether err already is one of this package's kinds.
+func isKind(err error) bool {
+	for _, k := range Kinds {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // isUnavailable reports whether err means the database cannot serve right

@@ -146,6 +146,11 @@ func Load(ctx context.Context, store *models.Store, data []byte) (Report, error)
 		}
 	}
 	err = store.InTx(ctx, func(tx *models.Store) error {
+		// Two seeds at once (two processes starting on one database)
+		// take turns: the second finds the first's rows.
+		if err := tx.LockExclusive(ctx); err != nil {
+			return err
+		}
 		sources, err := f.sources()
 		if err != nil {
 			return err

@@ -189,6 +189,7 @@ func init() {
 			}
 			return out, nil
 		})
+	openapi3filter.RegisterBodyDecoder("application/merge-patch+json", openapi3filter.JSONBodyDecoder)
 }
 
 // contractCase is one real request whose response the spec must describe.
@@ -210,6 +211,10 @@ type contractCase struct {
 	// conditional first fetches path, then requests it again with
 	// If-None-Match set to the ETag it got.
 	conditional bool
+	// method, when not GET, sends a write with key (see contractKeys),
+	// contentType and body; ifMatch is sent as If-Match, or, when it
+	// starts with "@", the ETag of a GET of the path after the "@".
+	method, key, contentType, ifMatch string
 }
 
 // contractReadCases are requests against a seeded, healthy backend.
@@ -309,6 +314,13 @@ var contractReadCases = []contractCase{
 	{name: "tags paged", path: "/v1/tags?limit=5", followNext: true, status: http.StatusOK, check: contractWantNextPage},
 	{name: "tags with a kind", path: "/v1/tags?kind=x", status: http.StatusBadRequest, invalidParam: "kind"},
 	{name: "tags not modified", path: "/v1/tags", conditional: true, status: http.StatusNotModified},
+	{name: "revisions", path: "/v1/events/csto-2002-activation/revisions", status: http.StatusOK},
+	{name: "revisions paged", path: "/v1/events/csto-2002-activation/revisions?limit=1", status: http.StatusOK},
+	{name: "revisions unknown", path: "/v1/events/no-such-event/revisions", status: http.StatusNotFound},
+	{name: "revisions bad cursor", path: "/v1/events/csto-2002-activation/revisions?cursor=!", status: http.StatusBadRequest, invalidParam: "cursor"},
+	{name: "revision", path: "/v1/events/csto-2002-activation/revisions/1", status: http.StatusOK},
+	{name: "revision unknown", path: "/v1/events/csto-2002-activation/revisions/99", status: http.StatusNotFound},
+	{name: "revision with a parameter", path: "/v1/events/csto-2002-activation/revisions/1?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 }
 
 // contractFailure is a database failure and the status it must cause.
@@ -351,6 +363,9 @@ func contractFailureCases(f contractFailure) []contractCase {
 		{name: "place", path: "/v1/places/bishkek", status: f.status},
 		{name: "tags", path: "/v1/tags", status: f.status},
 		{name: "oembed", path: "/oembed?url=http%3A%2F%2F127.0.0.1%2Ftimelines%2Fcsto", status: f.status},
+		// A store without a write side answers every revision 503.
+		{name: "revisions", path: "/v1/events/csto-2002-activation/revisions", status: http.StatusServiceUnavailable},
+		{name: "revision", path: "/v1/events/csto-2002-activation/revisions/1", status: http.StatusServiceUnavailable},
 		// Parameters are checked before the database is asked.
 		{name: "events bad limit", path: "/v1/events?limit=0", status: http.StatusBadRequest, invalidParam: "limit"},
 	}
@@ -367,7 +382,7 @@ func TestContractResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	backends, ran := 0, 0
-	run := func(t *testing.T, b *backend, cases []contractCase) {
+	run := func(t *testing.T, b *backend, cases []contractCase, writes bool) {
 		ran++
 		seen := map[string]bool{}
 		for _, c := range cases {
@@ -378,7 +393,7 @@ func TestContractResponses(t *testing.T) {
 			})
 		}
 		for _, op := range spec.contractOperations() {
-			if !seen[op] {
+			if !seen[op] && strings.HasPrefix(op, "GET ") != writes {
 				t.Errorf("%s: got no validated response on %s, want at least one (add a case)", op, b.name)
 			}
 		}
@@ -386,7 +401,27 @@ func TestContractResponses(t *testing.T) {
 
 	backends += len(shared)
 	forEachBackend(t, func(t *testing.T, b *backend) {
-		run(t, b, append(slices.Clone(contractReadCases), contractLimitCases(spec)...))
+		run(t, b, append(slices.Clone(contractReadCases), contractLimitCases(spec)...), false)
+	})
+	// Writes, on a database of their own, and with a write rate limit.
+	for _, b := range freshBackends(t) {
+		backends++
+		t.Run("writes-"+b.name, func(t *testing.T) {
+			run(t, b, contractWriteCases(t, b), true)
+		})
+	}
+	backends++
+	t.Run("write-rate-limited", func(t *testing.T) {
+		router, err := api.New(shared[0].store, api.Config{Spec: specBytes, WriteRateLimit: 1e-6, WriteRateBurst: 1})
+		if err != nil {
+			t.Fatalf("api.New: %v", err)
+		}
+		srv := httptest.NewServer(router)
+		defer srv.Close()
+		// The shared database gets a key, nothing else.
+		b := &backend{name: "write-rate-limited", server: srv, store: shared[0].store}
+		b.keys = map[string]string{"admin": b.newKey(t, models.ScopeTimelinesAdmin, "", 0)}
+		run(t, b, contractWriteRateLimitedCases(spec), true)
 	})
 	backends++
 	t.Run("rate-limited", func(t *testing.T) {
@@ -396,7 +431,7 @@ func TestContractResponses(t *testing.T) {
 		}
 		srv := httptest.NewServer(router)
 		defer srv.Close()
-		run(t, &backend{name: "rate-limited", server: srv}, contractRateLimitedCases(spec))
+		run(t, &backend{name: "rate-limited", server: srv}, contractRateLimitedCases(spec), false)
 	})
 	for _, f := range contractFailures {
 		backends++
@@ -407,7 +442,7 @@ func TestContractResponses(t *testing.T) {
 			}
 			srv := httptest.NewServer(router)
 			defer srv.Close()
-			run(t, &backend{name: "broken-" + f.name, server: srv}, contractFailureCases(f))
+			run(t, &backend{name: "broken-" + f.name, server: srv}, append(contractFailureCases(f), contractWriteFailureCases(spec)...), false)
 		})
 	}
 
@@ -447,8 +482,9 @@ func TestContractUnknownRoute(t *testing.T) {
 			{http.MethodGet, "/v1/events/a/b"},
 			{http.MethodGet, "/nothing?x=1"},
 			// Unsupported methods are answered like unknown paths.
-			{http.MethodPost, "/v1/events"},
-			{http.MethodDelete, "/v1/events/csto-2019-10-battle-brotherhood"},
+			{http.MethodPost, "/v1/events/csto-2019-10-battle-brotherhood"},
+			{http.MethodDelete, "/v1/years"},
+			{http.MethodPut, "/v1/actors/csto"},
 		} {
 			t.Run(c.method+" "+c.path, func(t *testing.T) {
 				req := contractRequest(t, c.path)
@@ -569,7 +605,30 @@ func contractRun(t *testing.T, spec *contractSpec, b *backend, c contractCase) s
 		path = *page.Links.Next
 	}
 	var r response
+	method, header := http.MethodGet, http.Header{}
 	switch {
+	case c.method != "" && c.method != http.MethodGet:
+		method = c.method
+		ifMatch := c.ifMatch
+		if at, ok := strings.CutPrefix(ifMatch, "@"); ok {
+			ifMatch = b.get(t, at).etag()
+		}
+		var hs []string
+		if ifMatch != "" {
+			hs = append(hs, "If-Match", ifMatch)
+		}
+		if c.header != nil {
+			for k := range c.header {
+				hs = append(hs, k, c.header.Get(k))
+			}
+		}
+		r = b.write(t, method, path, b.keys[c.key], c.contentType, c.body, hs...)
+		for i := 0; i+1 < len(hs); i += 2 {
+			header.Set(hs[i], hs[i+1])
+		}
+		if c.contentType != "" {
+			header.Set("Content-Type", c.contentType)
+		}
 	case c.conditional:
 		first := b.get(t, path)
 		first.wantStatus(t, http.StatusOK)
@@ -580,9 +639,9 @@ func contractRun(t *testing.T, spec *contractSpec, b *backend, c contractCase) s
 		r = b.send(t, path, c.body)
 	}
 	if r.status != c.status {
-		t.Errorf("GET %s: got status %d, want %d; body: %s", path, r.status, c.status, truncate(string(r.body)))
+		t.Errorf("%s %s: got status %d, want %d; body: %s", method, path, r.status, c.status, truncate(string(r.body)))
 	}
-	op := contractValidate(t, spec, path, r)
+	op := contractValidateRequest(t, spec, method, path, header, c.body, r)
 	if strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
 		contractCheckProblem(t, path, r)
 	}
@@ -613,22 +672,38 @@ func contractRequest(t *testing.T, path string) *http.Request {
 // matched its documentation, "" otherwise.
 func contractValidate(t *testing.T, spec *contractSpec, path string, r response) string {
 	t.Helper()
+	return contractValidateRequest(t, spec, http.MethodGet, path, nil, "", r)
+}
+
+// contractValidateRequest is contractValidate for any request: a write's
+// body is validated against the operation's request schema too.
+func contractValidateRequest(t *testing.T, spec *contractSpec, method, path string, header http.Header, body string,
+	r response) string {
+	t.Helper()
 	req := contractRequest(t, path)
+	req.Method = method
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if body != "" {
+		req.Body = io.NopCloser(strings.NewReader(body))
+	}
 	route, pathParams, err := spec.router.FindRoute(req)
 	if err != nil {
-		t.Fatalf("GET %s: got no operation in %s (%v), want one", path, contractSpecPath, err)
+		t.Fatalf("%s %s: got no operation in %s (%v), want one", method, path, contractSpecPath, err)
 	}
 	op := route.Method + " " + route.Path
 	reqInput := &openapi3filter.RequestValidationInput{
 		Request:    req,
 		PathParams: pathParams,
 		Route:      route,
-		Options:    &openapi3filter.Options{SkipSettingDefaults: true, MultiError: true},
+		Options: &openapi3filter.Options{SkipSettingDefaults: true, MultiError: true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	}
 	if r.status < 300 {
 		if err := openapi3filter.ValidateRequest(context.Background(), reqInput); err != nil {
-			t.Errorf("GET %s: got status %d from the server but the request is invalid per %s (%s): %v",
-				path, r.status, contractSpecPath, op, err)
+			t.Errorf("%s %s: got status %d from the server but the request is invalid per %s (%s): %v",
+				method, path, r.status, contractSpecPath, op, err)
 		}
 	}
 	resInput := &openapi3filter.ResponseValidationInput{
@@ -639,8 +714,8 @@ func contractValidate(t *testing.T, spec *contractSpec, path string, r response)
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), resInput); err != nil {
-		t.Errorf("GET %s (%s): got a %d response that %s does not describe: %v\nbody: %s",
-			path, op, r.status, contractSpecPath, err, truncate(string(r.body)))
+		t.Errorf("%s %s (%s): got a %d response that %s does not describe: %v\nbody: %s",
+			method, path, op, r.status, contractSpecPath, err, truncate(string(r.body)))
 		return ""
 	}
 	if !slices.Contains(spec.covered[op], r.status) {

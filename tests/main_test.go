@@ -35,6 +35,8 @@ type backend struct {
 	dbName, dsn string
 	// path is an SQLite backend's file; empty for PostgreSQL.
 	path string
+	// keys are API keys for writes, by role (see contractKeys).
+	keys map[string]string
 }
 
 var (

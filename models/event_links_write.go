@@ -1,0 +1,171 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// resolveLinks checks that what event e links to exists, or can be created
+// from what the write says of it, and creates it: an unknown actor, place
+// or source with a name (a title for a source) is created, one without is
+// an error naming its field. Errors about the write go to v; the returned
+// error is the database's.
+func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError) error {
+	db := s.db.WithContext(ctx)
+	if ValidSlug(e.Timeline) {
+		var n int64
+		if err := db.Raw("SELECT count(*) FROM timelines WHERE id = ?", e.Timeline).Scan(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			v.Add("/timeline", "no timeline has the id %q", e.Timeline)
+		}
+	}
+	existing := func(table string, ids []string) (map[string]bool, error) {
+		found := []string{}
+		if len(ids) > 0 {
+			if err := db.Raw("SELECT id FROM "+table+" WHERE id IN ?", ids).Scan(&found).Error; err != nil {
+				return nil, err
+			}
+		}
+		m := map[string]bool{}
+		for _, id := range found {
+			m[id] = true
+		}
+		return m, nil
+	}
+	var ids []string
+	for _, a := range e.Actors {
+		ids = append(ids, a.ID)
+	}
+	actors, err := existing("actors", ids)
+	if err != nil {
+		return err
+	}
+	var newActors []Actor
+	for i, a := range e.Actors {
+		if actors[a.ID] || !ValidSlug(a.ID) {
+			continue
+		}
+		if strings.TrimSpace(a.Name) == "" {
+			v.Add(pointer("/actors", i, "id"), "no actor has the id %q; give its name and kind to create it", a.ID)
+			continue
+		}
+		if !slices.Contains(ActorKinds, a.Kind) {
+			v.Add(pointer("/actors", i, "kind"), "to create actor %q, give a kind: one of %s", a.ID, strings.Join(ActorKinds, ", "))
+		}
+		if err := s.checkNames(ctx, actorNames, a.ID, pointer("/actors", i, ""), a.Name, a.Aliases, v); err != nil {
+			return err
+		}
+		newActors = append(newActors, a.Actor)
+		actors[a.ID] = true
+	}
+	ids = ids[:0]
+	for _, p := range e.Places {
+		ids = append(ids, p.ID, p.Country)
+	}
+	places, err := existing("places", ids)
+	if err != nil {
+		return err
+	}
+	var newPlaces []Place
+	for i, p := range e.Places {
+		if places[p.ID] || !ValidSlug(p.ID) {
+			continue
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			v.Add(pointer("/places", i, "id"), "no place has the id %q; give its name and kind to create it", p.ID)
+			continue
+		}
+		if !slices.Contains(PlaceKinds, p.Kind) {
+			v.Add(pointer("/places", i, "kind"), "to create place %q, give a kind: one of %s", p.ID, strings.Join(PlaceKinds, ", "))
+		}
+		if p.Country != "" && !places[p.Country] {
+			v.Add(pointer("/places", i, "country"), "no place has the id %q", p.Country)
+		}
+		if err := s.checkNames(ctx, placeNames, p.ID, pointer("/places", i, ""), p.Name, p.Aliases, v); err != nil {
+			return err
+		}
+		newPlaces = append(newPlaces, p)
+		places[p.ID] = true
+	}
+	ids = ids[:0]
+	for _, c := range e.Citations {
+		ids = append(ids, c.Source.ID)
+	}
+	sources, err := existing("sources", ids)
+	if err != nil {
+		return err
+	}
+	var newSources []Source
+	for i, c := range e.Citations {
+		if sources[c.Source.ID] || !ValidSlug(c.Source.ID) {
+			continue
+		}
+		if strings.TrimSpace(c.Source.Title) == "" {
+			v.Add(pointer("/sources", i, "source_id"), "no source has the id %q; give its title to create it", c.Source.ID)
+			continue
+		}
+		newSources = append(newSources, c.Source)
+		sources[c.Source.ID] = true
+	}
+	if len(v.Fields) > 0 {
+		return nil
+	}
+	for _, a := range newActors {
+		if _, err := s.SaveActor(ctx, a); err != nil {
+			return err
+		}
+	}
+	for _, p := range newPlaces {
+		if _, err := s.SavePlace(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, src := range newSources {
+		if _, err := s.SaveSource(ctx, src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkNames adds to v each of name and aliases that already names another
+// actor or place than id: names and aliases are unique, so that a filter
+// by name finds one record. at is the JSON Pointer of the record.
+func (s *Store) checkNames(ctx context.Context, t nameTable, id, at, name string, aliases []string, v *ValidationError) error {
+	check := func(field, n string) error {
+		key := NameKey(n)
+		if key == "" {
+			return nil
+		}
+		var owners []string
+		if err := s.db.WithContext(ctx).Raw("SELECT "+t.owner+" FROM "+t.names+" WHERE name_key = ? AND "+t.owner+" <> ?",
+			key, id).Scan(&owners).Error; err != nil {
+			return err
+		}
+		if len(owners) > 0 {
+			v.Add(field, "%q already names %s %q; names and aliases are unique", n, strings.TrimSuffix(t.entities, "s"), owners[0])
+		}
+		return nil
+	}
+	if err := check(at+"/name", name); err != nil {
+		return err
+	}
+	for i, a := range aliases {
+		if err := check(pointer(at+"/aliases", i, ""), a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bumpLinkedEvents moves the version and the time of change of every event
+// that shows actor or place id: an event's representation embeds their
+// names, so its validators must move when they do.
+func (s *Store) bumpLinkedEvents(ctx context.Context, t nameTable, id string) error {
+	return s.db.WithContext(ctx).Exec("UPDATE events SET version = version + 1, updated_at = ? WHERE id IN (SELECT event_id FROM "+
+		t.links+" WHERE "+t.linkOwner+" = ?)", time.Now().UTC(), id).Error
+}

@@ -1,0 +1,120 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// IdempotencyTTL is how long a response is kept for the retries of its
+// request: at least the 24 hours the Idempotency-Key draft suggests.
+const IdempotencyTTL = 24 * time.Hour
+
+// idempotencyLease is how long a claimed key may stay unanswered before a
+// retry may run the request again: the first process died after claiming
+// it (see BeginIdempotent).
+const idempotencyLease = time.Minute
+
+// IdempotentResponse is a stored response, replayed to retries.
+type IdempotentResponse struct {
+	Status int
+	Header map[string][]string
+	Body   []byte
+}
+
+// BeginIdempotent claims idempotency key idemKey of API key keyID for a
+// request with fingerprint. It returns nil when the caller is to run the
+// request (and then call FinishIdempotent or AbandonIdempotent), or the
+// response stored for an earlier run of the same request. Errors:
+// ErrIdempotencyMismatch when the key was used with another request;
+// ErrIdempotencyInFlight while an earlier run has not answered.
+//
+// A run whose process died after claiming the key holds it for the lease
+// (a minute); after that a retry runs the request again. Writes make that
+// safe: an event posted without an id gets one derived from the
+// idempotency key, so running it twice cannot create two events.
+func (s *Store) BeginIdempotent(ctx context.Context, keyID, idemKey, fingerprint string) (*IdempotentResponse, error) {
+	now := time.Now().UTC()
+	db := s.db.WithContext(ctx)
+	for range 3 {
+		res := db.Exec(`INSERT INTO idempotency_keys (key_id, idem_key, fingerprint, status, created_at, expires_at)
+			VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (key_id, idem_key) DO NOTHING`,
+			keyID, idemKey, fingerprint, now, now.Add(IdempotencyTTL))
+		if res.Error != nil {
+			return nil, translate(res.Error)
+		}
+		if res.RowsAffected == 1 {
+			return nil, nil
+		}
+		var rows []struct {
+			Fingerprint string
+			Status      int
+			Header      string
+			Body        []byte
+			CreatedAt   time.Time
+			ExpiresAt   time.Time
+		}
+		if err := db.Raw(`SELECT fingerprint, status, header, body, created_at, expires_at FROM idempotency_keys
+			WHERE key_id = ? AND idem_key = ?`, keyID, idemKey).Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		if len(rows) == 0 {
+			continue // swept meanwhile: claim again
+		}
+		r := rows[0]
+		switch {
+		case !now.Before(r.ExpiresAt):
+			// Expired but not swept yet: the key is free again.
+			if err := db.Exec("DELETE FROM idempotency_keys WHERE key_id = ? AND idem_key = ? AND expires_at <= ?",
+				keyID, idemKey, now).Error; err != nil {
+				return nil, translate(err)
+			}
+			continue
+		case r.Fingerprint != fingerprint:
+			return nil, Errorf(ErrIdempotencyMismatch, "this Idempotency-Key was first used with a different request; use a new key for a new request")
+		case r.Status == 0 && now.Sub(r.CreatedAt.UTC()) < idempotencyLease:
+			return nil, Errorf(ErrIdempotencyInFlight, "the first request with this Idempotency-Key is still being processed; retry in a moment")
+		case r.Status == 0:
+			// Abandoned by a process that died: take it over.
+			res := db.Exec(`UPDATE idempotency_keys SET created_at = ? WHERE key_id = ? AND idem_key = ? AND status = 0 AND created_at = ?`,
+				now, keyID, idemKey, r.CreatedAt)
+			if res.Error != nil {
+				return nil, translate(res.Error)
+			}
+			if res.RowsAffected == 1 {
+				return nil, nil
+			}
+			continue
+		}
+		out := &IdempotentResponse{Status: r.Status, Body: r.Body}
+		if err := json.Unmarshal([]byte(r.Header), &out.Header); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	return nil, Errorf(ErrIdempotencyInFlight, "the Idempotency-Key is contended; retry in a moment")
+}
+
+// FinishIdempotent stores the response to a claimed key.
+func (s *Store) FinishIdempotent(ctx context.Context, keyID, idemKey string, r IdempotentResponse) error {
+	h, err := json.Marshal(r.Header)
+	if err != nil {
+		return err
+	}
+	return translate(s.db.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status = ?, header = ?, body = ?
+		WHERE key_id = ? AND idem_key = ?`, r.Status, string(h), r.Body, keyID, idemKey).Error)
+}
+
+// AbandonIdempotent releases a claimed key whose request failed in a way a
+// retry may not (a 5xx): the retry runs it again.
+func (s *Store) AbandonIdempotent(ctx context.Context, keyID, idemKey string) error {
+	return translate(s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE key_id = ? AND idem_key = ? AND status = 0",
+		keyID, idemKey).Error)
+}
+
+// SweepIdempotency deletes the records that expired before now and returns
+// how many.
+func (s *Store) SweepIdempotency(ctx context.Context, now time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE expires_at <= ?", now.UTC())
+	return res.RowsAffected, translate(res.Error)
+}
