@@ -94,47 +94,16 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 		query, args = s.relevanceQuery(f, limit)
 		return query, args, limit
 	}
-	w := s.where(f)
-	dir, cmp := "ASC", ">"
+	q := &pageQuery{s: s, f: f, w: s.where(f), dir: "ASC", cmp: ">", limit: limit}
 	if f.Descending {
-		dir, cmp = "DESC", "<"
+		q.dir, q.cmp = "DESC", "<"
 	}
-	if f.After != nil {
-		w.add("(e.start_date, e.id) "+cmp+" (?, ?)", f.After.StartDate, f.After.ID)
+	if _, ok := f.linkDriver(); ok {
+		// The link arms read the leading link table itself: its condition
+		// would only be probed again for every row.
+		q.wLink = s.where(f.withoutLinkDriver())
 	}
-	order := " ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
-	lo, hi := startBounds(f)
-	if lo.IsZero() || f.Within {
-		// Without a lower bound there is no range to split; with Within the
-		// bounds are exact for long events too, so one range serves all.
-		if f.Within {
-			s.indexHint(w, f)
-		}
-		query = "SELECT " + eventColumns + " FROM events e WHERE " + w.String() + order
-		return query, append(w.args, limit+1), limit
-	}
-	// A lower date bound: read short events from an index range on
-	// start_date and long ones from the partial long_span index, each in
-	// order and limited, then merge. The two arms are disjoint by start_date.
-	// (A single query with an OR tempts PostgreSQL into walking the whole
-	// (start_date, id) index from one end, filtering as it goes.)
-	short := "e.start_date >= ?"
-	shortArgs := []any{lo}
-	if !hi.IsZero() {
-		short += " AND e.start_date <= ?"
-		shortArgs = append(shortArgs, hi)
-	}
-	query = "SELECT * FROM (" +
-		"SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + w.String() + " AND " + short + order + ") AS short_events" +
-		" UNION ALL " +
-		"SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + w.String() + " AND " + s.longSpan() +
-		" AND e.start_date < ?" + order + ") AS long_events" +
-		") AS e" + order
-	args = append(args, w.args...)
-	args = append(args, shortArgs...)
-	args = append(args, limit+1)
-	args = append(args, w.args...)
-	args = append(args, lo, limit+1, limit+1)
+	query, args = q.build()
 	return query, args, limit
 }
 

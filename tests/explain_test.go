@@ -281,9 +281,10 @@ FROM (
 // number v in 1..n; spread varies the number of links between tables.
 func explainLinkSQL(table, cols, value string, n, stream, step, spread int) string {
 	v := fmt.Sprintf("(1 + (a0 + i * %d) %% %d)", step, n)
-	return fmt.Sprintf(`INSERT INTO %s (event_id, %s)
-SELECT 'ev-' || lpad(g::text, 7, '0'), %s, i + 1
+	return fmt.Sprintf(`INSERT INTO %s (event_id, %s, start_date)
+SELECT ev.id, %s, i + 1, ev.start_date
 FROM (SELECT g, floor(%d * %s ^ 2)::int AS a0 FROM generate_series(1, ?::int) AS g) s
+JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 CROSS JOIN LATERAL generate_series(0, (g / %d) %% 3) AS i`,
 		table, cols, strings.ReplaceAll(value, "$v", v), n, explainU(stream), spread)
 }
@@ -301,7 +302,7 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	}
 
 	start := time.Now()
-	loaded := []string{"events", "event_actors", "event_places", "event_tags", "citations"}
+	loaded := []string{"events", "event_actors", "event_places", "event_tags", "citations", "event_spans"}
 	var indexes []struct{ Name, Def string }
 	if err := db.Raw(`SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
 		WHERE i.schemaname = current_schema() AND i.tablename IN ?
@@ -374,12 +375,18 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 			"'tag-' || lpad($v::text, 3, '0')", explainTags, 9, 101, 9), args: []any{rows}},
 		// A rare actor and tag, in one event of explainRareEvery: most real
 		// actors and tags are in a handful of events.
-		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position)
-			SELECT 'ev-' || lpad(g::text, 7, '0'), 'explain-actor-rare', 'participant', 9
-			FROM generate_series(1, ?::int) AS g WHERE g % ?::int = 0`, args: []any{rows, explainRareEvery}},
-		{sql: `INSERT INTO event_tags (event_id, tag, position)
-			SELECT 'ev-' || lpad(g::text, 7, '0'), 'tag-rare', 9
-			FROM generate_series(1, ?::int) AS g WHERE g % ?::int = 7`, args: []any{rows, explainRareEvery}},
+		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position, start_date)
+			SELECT ev.id, 'explain-actor-rare', 'participant', 9, ev.start_date
+			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
+			WHERE g % ?::int = 0`, args: []any{rows, explainRareEvery}},
+		{sql: `INSERT INTO event_tags (event_id, tag, position, start_date)
+			SELECT ev.id, 'tag-rare', 9, ev.start_date
+			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
+			WHERE g % ?::int = 7`, args: []any{rows, explainRareEvery}},
+		// The triggers that fill event_spans are off while loading.
+		{sql: `INSERT INTO event_spans (node_key, start_date, event_id)
+			SELECT n, e.start_date, e.id FROM events e, LATERAL event_span_nodes(e.start_date, e.end_date) AS n
+			WHERE e.end_date > e.start_date`},
 		{sql: `INSERT INTO citations (event_id, position, source_id, quote)
 			SELECT 'ev-' || lpad(g::text, 7, '0'), 0, 'explain-src-' || lpad((1 + g % ?::int)::text, 2, '0'), 'Quote ' || g
 			FROM generate_series(1, ?::int) AS g`, args: []any{explainSources, rows}},
