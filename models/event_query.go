@@ -73,9 +73,9 @@ func periods(f EventFilter) []period {
 //   - anything else reads events in date order, bounded by the filter's
 //     start range.
 type pageQuery struct {
-	s     *Store
-	f     EventFilter
-	w     *sqlWhere
+	s *Store
+	f EventFilter
+	w *sqlWhere
 	// wLink is w without the condition of the link driver, for the arms
 	// that read the driver's link table.
 	wLink *sqlWhere
@@ -221,7 +221,7 @@ func (q *pageQuery) build() (string, []any) {
 	}
 	order := " ORDER BY e.start_date " + q.dir + ", e.id " + q.dir + " LIMIT ?"
 	if len(q.arms) == 1 && !q.dedupe {
-		return q.arms[0][len("SELECT * FROM ("):len(q.arms[0])-len(") AS arm")], q.args
+		return q.arms[0][len("SELECT * FROM (") : len(q.arms[0])-len(") AS arm")], q.args
 	}
 	union := " UNION ALL "
 	if q.dedupe {
