@@ -47,21 +47,25 @@ func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, 
 		return nil, false, err
 	}
 	query, args, limit := s.eventsQuery(f)
-	var rows []eventRow
-	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
-		return nil, false, s.searchError(err)
-	}
-	if len(rows) > limit {
-		rows, more = rows[:limit], true
-	}
-	events = make([]Event, len(rows))
-	for i, r := range rows {
-		events[i] = r.event()
-	}
-	if err := s.loadRelations(ctx, events); err != nil {
+	events, err = s.readEvents(ctx, query, args, f.Relevance && !f.Query.IsZero(), pageOrder(f))
+	if err != nil {
 		return nil, false, err
 	}
+	if len(events) > limit {
+		events, more = events[:limit], true
+	}
 	return events, more, nil
+}
+
+// pageOrder is the ORDER BY of FindEvents' page for the alias p.
+func pageOrder(f EventFilter) string {
+	switch {
+	case f.Relevance && !f.Query.IsZero():
+		return "p.search_rank DESC, p.start_date ASC, p.id ASC"
+	case f.Descending:
+		return "p.start_date DESC, p.id DESC"
+	}
+	return "p.start_date ASC, p.id ASC"
 }
 
 // prepare resolves the actor and place names of f and, for a relevance
@@ -149,17 +153,12 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 
 // FindEventByID returns one event with everything it links to, or ErrNotFound.
 func (s *Store) FindEventByID(ctx context.Context, id string) (Event, error) {
-	var rows []eventRow
-	err := s.db.WithContext(ctx).Raw("SELECT "+eventColumns+" FROM events e WHERE e.id = ?", id).Scan(&rows).Error
+	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id = ?", []any{id}, false, "p.id")
 	if err != nil {
-		return Event{}, translate(err)
-	}
-	if len(rows) == 0 {
-		return Event{}, ErrNotFound
-	}
-	events := []Event{rows[0].event()}
-	if err := s.loadRelations(ctx, events); err != nil {
 		return Event{}, err
+	}
+	if len(events) == 0 {
+		return Event{}, ErrNotFound
 	}
 	return events[0], nil
 }
