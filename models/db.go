@@ -47,6 +47,8 @@ type Config struct {
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	// state caches the dataset state (PostgreSQL only; nil otherwise).
+	state *stateCache
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -84,6 +86,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	if dialect == DialectPostgres {
+		dsn, _ := withStatementTimeout(cfg.DatabaseURL, 0)
+		if s.state, err = newStateCache(db, withConnectTimeout(dsn)); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -152,6 +161,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	s.state.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -161,6 +171,7 @@ func (s *Store) Close() error {
 
 // InTx runs fn in one transaction: every write in it lands or none does.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	defer s.state.invalidate() // the commit may have changed the dataset
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Store{db: tx, dialect: s.dialect})
 	})
