@@ -68,7 +68,7 @@ type stateCache struct {
 	// is a state kept.
 	listening bool
 	cancel    context.CancelFunc
-	done   chan struct{}
+	done      chan struct{}
 }
 
 func (c *stateCache) get() (DatasetState, bool) {
