@@ -59,10 +59,10 @@ func periods(f EventFilter) []period {
 }
 
 // pageQuery assembles the SQL of one page of FindEvents ordered by
-// (start_date, id): a union of arms, each reading its candidates in the
-// page's order from one index range and stopping after limit+1 matches,
-// merged and cut to limit+1. Every arm applies all of f's exact conditions,
-// so the arms only choose where to read:
+// (start_date, id): a merge of arms, each reading its candidates in the
+// page's order from one index range, joined to events, filtered by all of
+// f's exact conditions, and cut to limit+1. The arms only choose where to
+// read:
 //
 //   - a date filter with a lower bound reads, per period, the events that
 //     start inside it (a range of events_start_id, or of the link index
@@ -72,20 +72,36 @@ func periods(f EventFilter) []period {
 //     (actor_id, start_date, event_id), one range per id;
 //   - anything else reads events in date order, bounded by the filter's
 //     start range.
+//
+// No two arms return the same event: an arm leaves out the events of the
+// periods and ids before it. On PostgreSQL the arms are merged in order
+// (Merge Append) under one LIMIT, so the page reads about limit+1 rows
+// over all arms, plus the ones the other conditions reject; SQLite, which
+// cannot merge ordered arms lazily, limits each arm.
 type pageQuery struct {
-	s *Store
-	f EventFilter
-	w *sqlWhere
-	// wLink is w without the condition of the link driver, for the arms
-	// that read the driver's link table.
-	wLink *sqlWhere
+	s     *Store
+	f     EventFilter
+	w     *sqlWhere
 	dir   string
 	cmp   string
 	limit int
-	arms  []string
-	args  []any
-	// dedupe is set when two arms may return the same event.
-	dedupe bool
+	arms  []armSpec
+}
+
+// armSpec is one arm: keys (start_date, event_id) read from from in order,
+// with cond, then joined to events e and filtered by skip's negation.
+type armSpec struct {
+	from, startCol, idCol string
+	cond                  string
+	args                  []any
+	// events says the arm reads events e itself (no join needed).
+	events bool
+	// link says the arm reads the link driver's table, so the driver's own
+	// condition holds for its rows without being tested.
+	link bool
+	// skip is a condition on e for the events an earlier arm returns.
+	skip     string
+	skipArgs []any
 }
 
 // linkDriver is the link table that leads a filter's reading, with the
@@ -120,41 +136,10 @@ func (f EventFilter) linkDriver() (linkDriver, bool) {
 	return linkDriver{}, false
 }
 
-// arm adds one arm: the events e read from source (where src.start_date and
-// src.event_id, or e's own columns, give the order), with the filter's
-// conditions, cond and the keyset condition.
-func (q *pageQuery) arm(from, startCol, idCol, cond string, condArgs ...any) {
-	q.armWhere(q.w, from, startCol, idCol, cond, condArgs...)
-}
-
-func (q *pageQuery) armWhere(w *sqlWhere, from, startCol, idCol, cond string, condArgs ...any) {
-	var b strings.Builder
-	b.WriteString("SELECT * FROM (SELECT ")
-	b.WriteString(eventColumns)
-	b.WriteString(" FROM ")
-	b.WriteString(from)
-	b.WriteString(" WHERE ")
-	b.WriteString(w.String())
-	args := append([]any{}, w.args...)
-	if cond != "" {
-		b.WriteString(" AND ")
-		b.WriteString(cond)
-		args = append(args, condArgs...)
-	}
-	if a := q.f.After; a != nil {
-		b.WriteString(" AND (" + startCol + ", " + idCol + ") " + q.cmp + " (?, ?)")
-		args = append(args, a.StartDate, a.ID)
-	}
-	b.WriteString(" ORDER BY " + startCol + " " + q.dir + ", " + idCol + " " + q.dir + " LIMIT ?) AS arm")
-	args = append(args, q.limit+1)
-	q.arms = append(q.arms, b.String())
-	q.args = append(q.args, args...)
-}
-
 // startArms adds the arms of the events whose start_date lies in [lo, hi]
 // (either may be zero for an open end): from the link index when a link
-// filter leads, else from events.
-func (q *pageQuery) startArms(lo, hi Date) {
+// filter leads, else from events. skip leaves out earlier periods' events.
+func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 	rangeCond := func(col string) (string, []any) {
 		var c []string
 		var a []any
@@ -167,65 +152,139 @@ func (q *pageQuery) startArms(lo, hi Date) {
 		return strings.Join(c, " AND "), a
 	}
 	if d, ok := q.f.linkDriver(); ok {
-		if len(d.ids) > 1 {
-			q.dedupe = true
-		}
-		for _, id := range d.ids {
+		for i, id := range d.ids {
 			c, a := rangeCond("l.start_date")
+			cond := "l." + d.column + " = ?"
 			if c != "" {
-				c = " AND " + c
+				cond += " AND " + c
 			}
-			q.armWhere(q.wLink, d.table+" l JOIN events e ON e.id = l.event_id", "l.start_date", "l.event_id",
-				"l."+d.column+" = ?"+c, append([]any{id}, a...)...)
+			args := append([]any{id}, a...)
+			if i > 0 {
+				cond += " AND NOT EXISTS (SELECT 1 FROM " + d.table + " x WHERE x.event_id = l.event_id AND x." +
+					d.column + " IN ?)"
+				args = append(args, d.ids[:i])
+			}
+			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
+				cond: cond, args: args, link: true, skip: skip, skipArgs: skipArgs})
 		}
 		return
 	}
 	c, a := rangeCond("e.start_date")
-	q.arm("events e", "e.start_date", "e.id", c, a...)
+	q.arms = append(q.arms, armSpec{from: "events e", startCol: "e.start_date", idCol: "e.id", cond: c, args: a,
+		events: true, skip: skip, skipArgs: skipArgs})
 }
 
-// crossingArms adds the arms of the events that start before p and end on
-// or after it, one range of event_spans per level.
-func (q *pageQuery) crossingArms(p Date) {
-	for _, key := range spanKeys(p) {
-		q.arm("event_spans sp JOIN events e ON e.id = sp.event_id", "sp.start_date", "sp.event_id",
-			"sp.node_key = ? AND sp.start_date < ?", key, p)
-	}
+// crossingArms adds the arm of the events that start before p and end on
+// or after it: the blocks of event_spans that hold day p, one index range
+// per level.
+func (q *pageQuery) crossingArms(p Date, skip string, skipArgs []any) {
+	q.arms = append(q.arms, armSpec{from: "event_spans sp", startCol: "sp.start_date", idCol: "sp.event_id",
+		cond: "sp.node_key IN ? AND sp.start_date < ?", args: []any{spanKeys(p), p}, skip: skip, skipArgs: skipArgs})
 }
 
-// build returns the statement and its arguments.
-func (q *pageQuery) build() (string, []any) {
+// plan fills q.arms.
+func (q *pageQuery) plan() {
 	f := q.f
 	lo, hi := startBounds(f)
 	switch ps := periods(f); {
 	case len(ps) > 0:
-		if len(ps) > 1 {
-			q.dedupe = true
-		}
+		var skips []string
+		var skipArgs []any
 		for _, p := range ps {
-			// Events that start inside the period, then those that run
-			// into it from before.
+			skip := strings.Join(skips, " OR ")
+			sa := append([]any{}, skipArgs...)
 			to := p.to
 			if !hi.IsZero() && (to.IsZero() || hi.Before(to)) {
 				to = hi
 			}
 			if to.IsZero() || !to.Before(p.from) {
-				q.startArms(p.from, to)
+				q.startArms(p.from, to, skip, sa)
 			}
-			q.crossingArms(p.from)
+			q.crossingArms(p.from, skip, sa)
+			c, a := overlap(p.from, p.to)
+			skips, skipArgs = append(skips, "("+c+")"), append(skipArgs, a...)
 		}
 	case f.Within:
-		q.startArms(lo, hi)
+		q.startArms(lo, hi, "", nil)
 	default:
-		q.startArms(Date{}, hi)
+		q.startArms(Date{}, hi, "", nil)
 	}
-	order := " ORDER BY e.start_date " + q.dir + ", e.id " + q.dir + " LIMIT ?"
-	if len(q.arms) == 1 && !q.dedupe {
-		return q.arms[0][len("SELECT * FROM (") : len(q.arms[0])-len(") AS arm")], q.args
+}
+
+// keyset returns the keyset condition on an arm's columns.
+func (q *pageQuery) keyset(startCol, idCol string) (string, []any) {
+	if a := q.f.After; a != nil {
+		return "(" + startCol + ", " + idCol + ") " + q.cmp + " (?, ?)", []any{a.StartDate, a.ID}
 	}
-	union := " UNION ALL "
-	if q.dedupe {
-		union = " UNION "
+	return "", nil
+}
+
+// build returns the statement and its arguments.
+func (q *pageQuery) build() (string, []any) {
+	q.plan()
+	// A link arm's rows hold the driver's condition already.
+	wLink := q.w
+	if _, ok := q.f.linkDriver(); ok {
+		wLink = q.s.whereProbing(q.f.withoutLinkDriver(), true)
 	}
-	return "SELECT * FROM (" + strings.Join(q.arms, union) + ") AS e" + order, append(q.args, q.limit+1)
+	fence := ""
+	if q.s.dialect == DialectPostgres {
+		// OFFSET 0 keeps the planner from flattening the keys subquery:
+		// the keys are read (or sorted) in order first, then joined to
+		// events one by one until the page is full.
+		fence = " OFFSET 0"
+	}
+	var parts []string
+	var args []any
+	for _, a := range q.arms {
+		if a.events {
+			c, ca := q.conditions(q.w, a, "e.start_date", "e.id")
+			parts = append(parts, "SELECT "+eventColumns+" FROM events e WHERE "+c+
+				" ORDER BY e.start_date "+q.dir+", e.id "+q.dir+" LIMIT ?")
+			args = append(append(args, ca...), q.limit+1)
+			continue
+		}
+		keys := "SELECT " + a.startCol + " AS start_date, " + a.idCol + " AS event_id FROM " + a.from + " WHERE " + a.cond
+		ka := append([]any{}, a.args...)
+		if ks, ksa := q.keyset(a.startCol, a.idCol); ks != "" {
+			keys += " AND " + ks
+			ka = append(ka, ksa...)
+		}
+		keys += " ORDER BY " + a.startCol + " " + q.dir + ", " + a.idCol + " " + q.dir + fence
+		w := q.w
+		if a.link {
+			w = wLink
+		}
+		c, ca := q.conditions(w, armSpec{skip: a.skip, skipArgs: a.skipArgs}, "", "")
+		parts = append(parts, "SELECT "+eventColumns+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
+			" ORDER BY c.start_date "+q.dir+", c.event_id "+q.dir+" LIMIT ?")
+		args = append(append(append(args, ka...), ca...), q.limit+1)
+	}
+	if len(parts) == 1 {
+		return parts[0], args
+	}
+	for i, p := range parts {
+		parts[i] = "SELECT * FROM (" + p + ") AS arm"
+	}
+	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
+		", e.id " + q.dir + " LIMIT ?", append(args, q.limit+1)
+}
+
+// conditions returns w, the arm's own condition and skip, and the keyset
+// condition on startCol and idCol (none when startCol is empty).
+func (q *pageQuery) conditions(w *sqlWhere, a armSpec, startCol, idCol string) (string, []any) {
+	c := []string{w.String()}
+	args := append([]any{}, w.args...)
+	if a.cond != "" {
+		c, args = append(c, a.cond), append(args, a.args...)
+	}
+	if a.skip != "" {
+		c, args = append(c, "NOT ("+a.skip+")"), append(args, a.skipArgs...)
+	}
+	if startCol != "" {
+		if ks, ksa := q.keyset(startCol, idCol); ks != "" {
+			c, args = append(c, ks), append(args, ksa...)
+		}
+	}
+	return strings.Join(c, " AND "), args
 }

@@ -98,14 +98,9 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 		query, args = s.relevanceQuery(f, limit)
 		return query, args, limit
 	}
-	q := &pageQuery{s: s, f: f, w: s.where(f), dir: "ASC", cmp: ">", limit: limit}
+	q := &pageQuery{s: s, f: f, w: s.whereProbing(f, true), dir: "ASC", cmp: ">", limit: limit}
 	if f.Descending {
 		q.dir, q.cmp = "DESC", "<"
-	}
-	if _, ok := f.linkDriver(); ok {
-		// The link arms read the leading link table itself: its condition
-		// would only be probed again for every row.
-		q.wLink = s.where(f.withoutLinkDriver())
 	}
 	query, args = q.build()
 	return query, args, limit

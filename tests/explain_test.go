@@ -238,13 +238,16 @@ func explainWordSQL(group, k int) string {
 // placeholder is the count.
 func explainEventsSQL() string {
 	return `INSERT INTO events (id, timeline_id, title, summary, start_date, end_date, date_precision,
-	approximate, display_date, edtf, type, status)
-SELECT 'ev-' || lpad(g::text, 7, '0'),
-	'explain-tl-' || lpad((1 + floor(` + explainU(3) + ` * ` + strconv.Itoa(explainTimelines) + `))::int::text, 2, '0'),
-	'Event ' || g, 'Generated for EXPLAIN tests: ' || w0 || ' ' || w1 || ' ' || w2 || ' ' || w3 || '.',
-	s, e, prec, prec <> 'day' AND ` + explainU(4) + ` < 0.2, label, label,
-	(` + explainSQLList(models.EventTypes) + `)[1 + floor(` + explainU(5) + ` * ` + strconv.Itoa(len(models.EventTypes)) + `)::int],
-	CASE WHEN ` + explainU(6) + ` < 0.90 THEN 'occurred' WHEN ` + explainU(6) + ` < 0.97 THEN 'planned' ELSE 'not_implemented' END
+	approximate, display_date, edtf, type, status, search_text)
+SELECT id, 'explain-tl-' || lpad((1 + floor(tl * ` + strconv.Itoa(explainTimelines) + `))::int::text, 2, '0'), title, summary, start_date, end_date, date_precision, approximate, display_date, edtf, type, status,
+	lower(title || E'\n' || summary)
+FROM (SELECT 'ev-' || lpad(g::text, 7, '0') AS id,
+	'Event ' || g AS title, 'Generated for EXPLAIN tests: ' || w0 || ' ' || w1 || ' ' || w2 || ' ' || w3 || '.' AS summary,
+	s AS start_date, e AS end_date, prec AS date_precision, prec <> 'day' AND ` + explainU(4) + ` < 0.2 AS approximate,
+	label AS display_date, label AS edtf,
+	(` + explainSQLList(models.EventTypes) + `)[1 + floor(` + explainU(5) + ` * ` + strconv.Itoa(len(models.EventTypes)) + `)::int] AS type,
+	CASE WHEN ` + explainU(6) + ` < 0.90 THEN 'occurred' WHEN ` + explainU(6) + ` < 0.97 THEN 'planned' ELSE 'not_implemented' END AS status,
+	` + explainU(3) + ` AS tl
 FROM (
 	SELECT g, prec, ` + explainWordSQL(0, 10) + ` AS w0, ` + explainWordSQL(1, 11) + ` AS w1,
 		` + explainWordSQL(2, 12) + ` AS w2, ` + explainWordSQL(3, 13) + ` AS w3,
@@ -270,7 +273,8 @@ FROM (
 			FROM generate_series(1, ?::int) AS g
 		) r0
 	) r1
-) r2`
+) r2
+) r3`
 }
 
 // explainLinkSQL links every event to 1–3 distinct rows of a vocabulary of
