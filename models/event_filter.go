@@ -39,6 +39,10 @@ type EventFilter struct {
 	// page exists.
 	Limit int
 
+	// rankAll makes a relevance listing rank every match instead of the
+	// MaxRankedMatches most recent (for exports).
+	rankAll bool
+
 	// resolved says that actorIDs and placeIDs hold the ids that Actors and
 	// Places name (see resolveNames).
 	resolved           bool

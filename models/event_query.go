@@ -102,6 +102,9 @@ type armSpec struct {
 	// skip is a condition on e for the events an earlier arm returns.
 	skip     string
 	skipArgs []any
+	// crossing, when set, makes the arm read the events running into a
+	// period that starts on that day (see crossingKeys).
+	crossing Date
 }
 
 // linkDriver is the link table that leads a filter's reading, with the
@@ -176,10 +179,29 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 
 // crossingArms adds the arm of the events that start before p and end on
 // or after it: the blocks of event_spans that hold day p, one index range
-// per level.
+// per level, merged in order.
 func (q *pageQuery) crossingArms(p Date, skip string, skipArgs []any) {
-	q.arms = append(q.arms, armSpec{from: "event_spans sp", startCol: "sp.start_date", idCol: "sp.event_id",
-		cond: "sp.node_key IN ? AND sp.start_date < ?", args: []any{spanKeys(p), p}, skip: skip, skipArgs: skipArgs})
+	q.arms = append(q.arms, armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p,
+		skip: skip, skipArgs: skipArgs})
+}
+
+// crossingKeys is the keys query of a crossing arm: one ordered index range
+// of event_spans per level (each fenced, so that PostgreSQL reads them
+// lazily through a Merge Append and stops when the page is full).
+func (q *pageQuery) crossingKeys(p Date, fence string) (string, []any) {
+	var parts []string
+	var args []any
+	ks, ksa := q.keyset("sp.start_date", "sp.event_id")
+	if ks != "" {
+		ks = " AND " + ks
+	}
+	order := " ORDER BY sp.start_date " + q.dir + ", sp.event_id " + q.dir
+	for _, key := range spanKeys(p) {
+		parts = append(parts, "SELECT * FROM (SELECT sp.start_date, sp.event_id FROM event_spans sp "+
+			"WHERE sp.node_key = ? AND sp.start_date < ?"+ks+order+fence+") AS lv")
+		args = append(append(args, key, p), ksa...)
+	}
+	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS sp" + order + fence, args
 }
 
 // plan fills q.arms.
@@ -222,10 +244,22 @@ func (q *pageQuery) keyset(startCol, idCol string) (string, []any) {
 // build returns the statement and its arguments.
 func (q *pageQuery) build() (string, []any) {
 	q.plan()
+	// Every row of a period's arms overlaps the period (it starts inside it
+	// or runs into it), so the period's own condition is left out: tested
+	// again, it tempts the planner into a BitmapAnd with events_end.
+	fw := q.f
+	if len(periods(fw)) > 0 {
+		if len(fw.Years) > 0 {
+			fw.Years = nil
+		} else {
+			fw.From, fw.To = Date{}, Date{}
+		}
+		q.w = q.s.whereProbing(fw, true)
+	}
 	// A link arm's rows hold the driver's condition already.
 	wLink := q.w
 	if _, ok := q.f.linkDriver(); ok {
-		wLink = q.s.whereProbing(q.f.withoutLinkDriver(), true)
+		wLink = q.s.whereProbing(fw.withoutLinkDriver(), true)
 	}
 	fence := ""
 	if q.s.dialect == DialectPostgres {
@@ -244,13 +278,19 @@ func (q *pageQuery) build() (string, []any) {
 			args = append(append(args, ca...), q.limit+1)
 			continue
 		}
-		keys := "SELECT " + a.startCol + " AS start_date, " + a.idCol + " AS event_id FROM " + a.from + " WHERE " + a.cond
-		ka := append([]any{}, a.args...)
-		if ks, ksa := q.keyset(a.startCol, a.idCol); ks != "" {
-			keys += " AND " + ks
-			ka = append(ka, ksa...)
+		var keys string
+		var ka []any
+		if !a.crossing.IsZero() {
+			keys, ka = q.crossingKeys(a.crossing, fence)
+		} else {
+			keys = "SELECT " + a.startCol + " AS start_date, " + a.idCol + " AS event_id FROM " + a.from + " WHERE " + a.cond
+			ka = append([]any{}, a.args...)
+			if ks, ksa := q.keyset(a.startCol, a.idCol); ks != "" {
+				keys += " AND " + ks
+				ka = append(ka, ksa...)
+			}
+			keys += " ORDER BY " + a.startCol + " " + q.dir + ", " + a.idCol + " " + q.dir + fence
 		}
-		keys += " ORDER BY " + a.startCol + " " + q.dir + ", " + a.idCol + " " + q.dir + fence
 		w := q.w
 		if a.link {
 			w = wLink

@@ -26,17 +26,25 @@ func (s *Store) relationColumns() string {
 	return relationColumnsPostgres
 }
 
+// The entity behind each link is looked up in a LATERAL subquery kept
+// apart by OFFSET 0: otherwise the planner hashes the whole (small) actors
+// or sources table once per event instead of probing its primary key.
 const relationColumnsPostgres = `,
-	(SELECT json_agg(json_build_array(a.id, a.name, a.kind, ea.role,
-			(SELECT json_agg(aa.alias ORDER BY aa.position) FROM actor_aliases aa WHERE aa.actor_id = a.id))
-		ORDER BY ea.position)
-		FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id = p.id) AS actors_json,
+	(SELECT json_agg(json_build_array(a.id, a.name, a.kind, ea.role, a.aliases) ORDER BY ea.position)
+		FROM event_actors ea CROSS JOIN LATERAL (SELECT a.id, a.name, a.kind,
+			(SELECT json_agg(aa.alias ORDER BY aa.position) FROM actor_aliases aa WHERE aa.actor_id = a.id) AS aliases
+			FROM actors a WHERE a.id = ea.actor_id OFFSET 0) a
+		WHERE ea.event_id = p.id) AS actors_json,
 	(SELECT json_agg(json_build_array(pl.id, pl.name, pl.kind, pl.country_id) ORDER BY ep.position)
-		FROM event_places ep JOIN places pl ON pl.id = ep.place_id WHERE ep.event_id = p.id) AS places_json,
+		FROM event_places ep CROSS JOIN LATERAL (SELECT pl.id, pl.name, pl.kind, pl.country_id FROM places pl
+			WHERE pl.id = ep.place_id OFFSET 0) pl
+		WHERE ep.event_id = p.id) AS places_json,
 	(SELECT json_agg(et.tag ORDER BY et.position) FROM event_tags et WHERE et.event_id = p.id) AS tags_json,
 	(SELECT json_agg(json_build_array(so.id, so.title, so.author, so.publisher, so.published::text, so.url, so.note,
 			c.quote, c.note) ORDER BY c.position)
-		FROM citations c JOIN sources so ON so.id = c.source_id WHERE c.event_id = p.id) AS citations_json`
+		FROM citations c CROSS JOIN LATERAL (SELECT so.id, so.title, so.author, so.publisher, so.published, so.url, so.note
+			FROM sources so WHERE so.id = c.source_id OFFSET 0) so
+		WHERE c.event_id = p.id) AS citations_json`
 
 // SQLite 3.41 has no ORDER BY inside aggregates: each array aggregates an
 // ordered subquery, and json() keeps nested arrays arrays.

@@ -15,10 +15,16 @@ import (
 // the table: every filter (and combinations) is explained with EXPLAIN
 // (ANALYZE, BUFFERS) on two generated databases ten times apart in size
 // (20,000 and 200,000 events by default; EXPLAIN_GROWTH_ROWS sets the
-// smaller), and the shared buffers a page touches may grow by at most
-// explainMaxGrowth. A page that is not full at either size (a rare actor
-// has 1 event in the small table and 10 in the large) is compared per
-// event returned instead, since the filter itself must touch each.
+// smaller). The rows a page reads (every row every scan returned or
+// filtered out, index-only scans included) may grow by at most
+// explainMaxGrowth, and its shared buffers by at most explainMaxGrowth
+// times the growth of the B-tree height of events_pkey (each probe of an
+// index touches one page per level, and the index gains a level between
+// the two sizes: an O(log n) term no plan avoids). A page that is not full
+// at either size (a rare actor has 1 event in the small table and 10 in
+// the large) is compared per event returned instead, since the filter
+// itself must touch each. Cases in explainGrowthKnown are logged as known
+// gaps (see BENCHMARKS.md) instead of failing.
 func TestExplainGrowth(t *testing.T) {
 	small := 20000
 	if v := os.Getenv("EXPLAIN_GROWTH_ROWS"); v != "" {
@@ -34,9 +40,21 @@ func TestExplainGrowth(t *testing.T) {
 	ds := []*explainData{explainSetup(t, small), explainSetup(t, 10*small)}
 	ctx := context.Background()
 	type result struct {
-		buffers, rows int
-		plan          []string
+		buffers, rows, read int
+		plan                []string
 	}
+	var heights [2]float64
+	for i, d := range ds {
+		var level int
+		if err := d.store.DB().Exec("CREATE EXTENSION IF NOT EXISTS pageinspect").Error; err != nil {
+			t.Fatalf("pageinspect (PostgreSQL contrib) is needed to read B-tree heights: %v", err)
+		}
+		if err := d.store.DB().Raw("SELECT level FROM bt_metap('events_pkey')").Row().Scan(&level); err != nil {
+			t.Fatal(err)
+		}
+		heights[i] = float64(level + 2) // the levels, the root and the heap page
+	}
+	t.Logf("events_pkey levels + 2: %v", heights)
 	got := map[string][2]result{}
 	var names []string
 	for i, d := range ds {
@@ -48,7 +66,7 @@ func TestExplainGrowth(t *testing.T) {
 			}
 			p := explainParsePlan(lines)
 			r := got[c.name]
-			r[i] = result{buffers: p.buffers, rows: p.nodes[0].rows, plan: lines}
+			r[i] = result{buffers: p.buffers, rows: p.nodes[0].rows, read: p.rowsRead, plan: lines}
 			if i == 0 {
 				names = append(names, c.name)
 			}
@@ -59,23 +77,37 @@ func TestExplainGrowth(t *testing.T) {
 	for _, name := range names {
 		r := got[name]
 		a, b := float64(r[0].buffers), float64(r[1].buffers)
+		ra, rb := float64(r[0].read), float64(r[1].read)
 		unit := "page"
 		limit := 51 // Limit+1, what a full page reads
 		if r[0].rows < limit || r[1].rows < limit {
-			a, b = a/float64(max(r[0].rows, 1)), b/float64(max(r[1].rows, 1))
+			n0, n1 := float64(max(r[0].rows, 1)), float64(max(r[1].rows, 1))
+			a, b, ra, rb = a/n0, b/n1, ra/n0, rb/n1
 			unit = "event"
 		}
 		growth := b / max(a, 1)
-		table = append(table, fmt.Sprintf("%-28s %7d rows %6d buffers | %7d rows %6d buffers | %.2fx per %s",
-			name, r[0].rows, r[0].buffers, r[1].rows, r[1].buffers, growth, unit))
-		if growth > explainMaxGrowth {
-			t.Errorf("%s: buffers per %s grow %.2fx from %d to %d events (%d to %d buffers), want at most %.1fx\nsmall plan:\n%s\nlarge plan:\n%s",
-				name, unit, growth, ds[0].rows, ds[1].rows, r[0].buffers, r[1].buffers, explainMaxGrowth,
-				strings.Join(r[0].plan, "\n"), strings.Join(r[1].plan, "\n"))
+		readGrowth := rb / max(ra, 1)
+		maxBuffers := explainMaxGrowth * heights[1] / heights[0]
+		table = append(table, fmt.Sprintf("%-26s %4d rows %6d read %6d buf | %4d rows %6d read %6d buf | read %.2fx, buffers %.2fx per %s",
+			name, r[0].rows, r[0].read, r[0].buffers, r[1].rows, r[1].read, r[1].buffers, readGrowth, growth, unit))
+		if readGrowth <= explainMaxGrowth && growth <= maxBuffers {
+			continue
 		}
+		msg := fmt.Sprintf("%s: rows read per %s grow %.2fx (%d to %d), buffers %.2fx (%d to %d) from %d to %d events; want at most %.2fx and %.2fx",
+			name, unit, readGrowth, r[0].read, r[1].read, growth, r[0].buffers, r[1].buffers, ds[0].rows, ds[1].rows,
+			explainMaxGrowth, maxBuffers)
+		if why, ok := explainGrowthKnown[name]; ok {
+			t.Logf("KNOWN GAP %s (%s)", msg, why)
+			continue
+		}
+		t.Errorf("%s\nsmall plan:\n%s\nlarge plan:\n%s", msg, strings.Join(r[0].plan, "\n"), strings.Join(r[1].plan, "\n"))
 	}
-	t.Logf("case                         small                          | large                           | growth\n%s", strings.Join(table, "\n"))
+	t.Logf("case                       small                           | large                           | growth\n%s", strings.Join(table, "\n"))
 }
+
+// explainGrowthKnown are the cases whose cost still grows with the table,
+// and why; BENCHMARKS.md has their figures.
+var explainGrowthKnown = map[string]string{}
 
 // explainMaxGrowth is the most a page's buffers may grow when the table
 // grows tenfold.

@@ -28,3 +28,14 @@ func TestExplainShow(t *testing.T) {
 		t.Logf("%s:\n%s", c.name, strings.Join(lines, "\n"))
 	}
 }
+
+// TestGenerateKept creates (or finds) the kept database EXPLAIN_KEEP_DB of
+// EXPLAIN_ROWS generated events, for manual runs and tests/bench. It skips
+// unless EXPLAIN_KEEP_DB names a database (timeline_<name>).
+func TestGenerateKept(t *testing.T) {
+	if !explainKeepName.MatchString(os.Getenv("EXPLAIN_KEEP_DB")) {
+		t.Skip("set EXPLAIN_KEEP_DB=timeline_<name> (and EXPLAIN_ROWS) to generate a kept database")
+	}
+	d := explainSetup(t, explainRowCount(t))
+	t.Logf("%s", d)
+}

@@ -549,6 +549,9 @@ type explainPlan struct {
 	eventRows int
 	// eventKept is the number the scans of events kept.
 	eventKept int
+	// rowsRead is the rows every scan of every table or index-only read,
+	// kept or removed: what a page costs apart from B-tree height.
+	rowsRead int
 	// buffers is shared hit+read of the top node: every page the query
 	// touched, children included.
 	buffers int
@@ -611,6 +614,9 @@ func explainParsePlan(lines []string) explainPlan {
 		}
 	}
 	for i, n := range p.nodes {
+		if n.relation != "" {
+			p.rowsRead += n.kept + n.removed
+		}
 		switch n.relation {
 		case "events":
 			p.eventRows += n.kept + n.removed
