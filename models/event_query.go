@@ -163,8 +163,10 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 			}
 			args := append([]any{id}, a...)
 			if i > 0 {
-				cond += " AND NOT EXISTS (SELECT 1 FROM " + d.table + " x WHERE x.event_id = l.event_id AND x." +
-					d.column + " IN ?)"
+				// A probe per link, not an anti-join that hashes every link
+				// of the earlier ids.
+				cond += " AND (SELECT 1 FROM " + d.table + " x WHERE x.event_id = l.event_id AND x." +
+					d.column + " IN ? LIMIT 1) IS NULL"
 				args = append(args, d.ids[:i])
 			}
 			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
