@@ -4,333 +4,147 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
-// Reading a page in one statement: the page query's rows, each with its
-// actors (and their aliases), places, tags and citations aggregated by the
-// database into a JSON array of arrays of strings, scanned with explicit
-// pointers and decoded by jsonTuples without reflection. Measured against
-// loading relations with one statement each (see BENCHMARKS.md), this
-// halves the database round trips of a page and most of the Go work.
+// Reading a page in two statements: the page query's rows, scanned with
+// explicit pointers, then every relation of the page's events (actors,
+// their aliases, places, tags, citations) in one UNION ALL statement of
+// uniform rows, scanned the same way. Measured against aggregating the
+// relations as JSON in the page query (correlated subqueries: four subplans
+// started for each of the 51 rows, and a long statement to plan each time),
+// the second statement costs less; see BENCHMARKS.md.
 
-// relationColumns returns the SQL of the four relation columns of the
-// page row p, for the store's dialect.
-func (s *Store) relationColumns() string {
-	if s.dialect == DialectSQLite {
-		return relationColumnsSQLite
-	}
-	return relationColumnsPostgres
-}
-
-// The entity behind each link is looked up in a LATERAL subquery kept
-// apart by OFFSET 0: otherwise the planner hashes the whole (small) actors
-// or sources table once per event instead of probing its primary key.
-const relationColumnsPostgres = `,
-	(SELECT json_agg(json_build_array(a.id, a.name, a.kind, ea.role, a.aliases) ORDER BY ea.position)
-		FROM event_actors ea CROSS JOIN LATERAL (SELECT a.id, a.name, a.kind,
-			(SELECT json_agg(aa.alias ORDER BY aa.position) FROM actor_aliases aa WHERE aa.actor_id = a.id) AS aliases
-			FROM actors a WHERE a.id = ea.actor_id OFFSET 0) a
-		WHERE ea.event_id = p.id) AS actors_json,
-	(SELECT json_agg(json_build_array(pl.id, pl.name, pl.kind, pl.country_id) ORDER BY ep.position)
-		FROM event_places ep CROSS JOIN LATERAL (SELECT pl.id, pl.name, pl.kind, pl.country_id FROM places pl
-			WHERE pl.id = ep.place_id OFFSET 0) pl
-		WHERE ep.event_id = p.id) AS places_json,
-	(SELECT json_agg(et.tag ORDER BY et.position) FROM event_tags et WHERE et.event_id = p.id) AS tags_json,
-	(SELECT json_agg(json_build_array(so.id, so.title, so.author, so.publisher, so.published::text, so.url, so.note,
-			c.quote, c.note) ORDER BY c.position)
-		FROM citations c CROSS JOIN LATERAL (SELECT so.id, so.title, so.author, so.publisher, so.published, so.url, so.note
-			FROM sources so WHERE so.id = c.source_id OFFSET 0) so
-		WHERE c.event_id = p.id) AS citations_json`
-
-// SQLite 3.41 has no ORDER BY inside aggregates: each array aggregates an
-// ordered subquery, and json() keeps nested arrays arrays.
-const relationColumnsSQLite = `,
-	(SELECT json_group_array(json(x)) FROM (SELECT json_array(a.id, a.name, a.kind, ea.role,
-			json((SELECT json_group_array(alias) FROM (SELECT aa.alias FROM actor_aliases aa
-				WHERE aa.actor_id = a.id ORDER BY aa.position)))) AS x
-		FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id = p.id ORDER BY ea.position)) AS actors_json,
-	(SELECT json_group_array(json(x)) FROM (SELECT json_array(pl.id, pl.name, pl.kind, pl.country_id) AS x
-		FROM event_places ep JOIN places pl ON pl.id = ep.place_id WHERE ep.event_id = p.id ORDER BY ep.position)) AS places_json,
-	(SELECT json_group_array(tag) FROM (SELECT et.tag FROM event_tags et WHERE et.event_id = p.id ORDER BY et.position)) AS tags_json,
-	(SELECT json_group_array(json(x)) FROM (SELECT json_array(so.id, so.title, so.author, so.publisher, so.published, so.url,
-			so.note, c.quote, c.note) AS x
-		FROM citations c JOIN sources so ON so.id = c.source_id WHERE c.event_id = p.id ORDER BY c.position)) AS citations_json`
+var errRelations = errors.New("models: relation row for an event not on the page")
 
 // readEvents runs query (whose rows are eventColumns, then search_rank when
-// ranked) wrapped so that every row carries its relations, and returns the
-// events in the order of orderBy (written for the alias p).
-func (s *Store) readEvents(ctx context.Context, query string, args []any, ranked bool, orderBy string) ([]Event, error) {
-	full := "SELECT p.*" + s.relationColumns() + " FROM (" + query + ") AS p ORDER BY " + orderBy
-	rows, err := s.db.WithContext(ctx).Raw(full, args...).Rows()
+// ranked, in the page's order) and loads the relations of its events.
+func (s *Store) readEvents(ctx context.Context, query string, args []any, ranked bool) ([]Event, error) {
+	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, s.searchError(err)
 	}
 	defer rows.Close()
 	var (
-		events                      []Event
-		e                           Event
-		updated                     time.Time
-		approximate                 bool
-		precision                   string
-		actors, places, tags, cites sql.RawBytes
-		timelineScratch, hash       string
-		rank                        float64
+		events      []Event
+		e           Event
+		updated     time.Time
+		approximate bool
+		precision   string
+		hash        string
+		rank        float64
 	)
-	dest := []any{&e.ID, &timelineScratch, &e.Title, &e.Summary, &e.Span.Start, &e.Span.End, &precision,
+	dest := []any{&e.ID, &e.Timeline, &e.Title, &e.Summary, &e.Span.Start, &e.Span.End, &precision,
 		&approximate, &e.DisplayDate, &e.Span.EDTF, &e.Type, &e.Status, &hash, &updated}
 	if ranked {
 		dest = append(dest, &rank)
 	}
-	dest = append(dest, &actors, &places, &tags, &cites)
 	for rows.Next() {
 		e = Event{}
 		rank = 0
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err)
 		}
-		e.Timeline = timelineScratch
 		e.Span.Precision = Precision(precision)
 		e.Span.Approximate = approximate
 		e.UpdatedAt = updated.UTC()
 		e.Rank = rank
-		if err := decodeRelations(&e, actors, places, tags, cites); err != nil {
-			return nil, err
-		}
 		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.searchError(err)
 	}
+	rows.Close()
+	if err := s.readRelations(ctx, events); err != nil {
+		return nil, err
+	}
 	return events, nil
 }
 
-// decodeRelations fills e's relations from the four JSON columns.
-func decodeRelations(e *Event, actors, places, tags, cites []byte) error {
-	e.Actors, e.Places, e.Tags, e.Citations = []EventActor{}, []Place{}, []string{}, []Citation{}
-	list, err := jsonTuples(actors)
+// readRelations fills the actors (with aliases), places, tags and citations
+// of events with one statement, whatever their number.
+func (s *Store) readRelations(ctx context.Context, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	ids := make([]string, len(events))
+	index := make(map[string]*Event, len(events))
+	for i := range events {
+		ids[i] = events[i].ID
+		index[ids[i]] = &events[i]
+		events[i].Actors, events[i].Places, events[i].Tags, events[i].Citations =
+			[]EventActor{}, []Place{}, []string{}, []Citation{}
+	}
+	published := "so.published"
+	if s.dialect == DialectPostgres {
+		published = "so.published::text"
+	}
+	query := `SELECT 0 AS k, ea.event_id AS owner, ea.position AS pos, a.id AS c1, a.name AS c2, a.kind AS c3, ea.role AS c4,
+		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9
+	FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id IN ?
+	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	FROM actor_aliases aa WHERE aa.actor_id IN (SELECT ea.actor_id FROM event_actors ea WHERE ea.event_id IN ?)
+	UNION ALL SELECT 2, ep.event_id, ep.position, pl.id, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL
+	FROM event_places ep JOIN places pl ON pl.id = ep.place_id WHERE ep.event_id IN ?
+	UNION ALL SELECT 3, et.event_id, et.position, et.tag, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	FROM event_tags et WHERE et.event_id IN ?
+	UNION ALL SELECT 4, c.event_id, c.position, so.id, so.title, so.author, so.publisher, ` + published + `, so.url, so.note,
+		c.quote, c.note
+	FROM citations c JOIN sources so ON so.id = c.source_id WHERE c.event_id IN ?
+	ORDER BY 1, 2, 3`
+	rows, err := s.db.WithContext(ctx).Raw(query, ids, ids, ids, ids, ids).Rows()
 	if err != nil {
-		return err
+		return translate(err)
 	}
-	for _, a := range list {
-		if len(a.items) < 5 {
-			return errRelations
+	defer rows.Close()
+	var (
+		kind, pos int
+		owner     string
+		c         [9]sql.NullString
+		aliases   = map[string][]string{}
+	)
+	dest := []any{&kind, &owner, &pos, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8]}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return translate(err)
 		}
-		aliases := make([]string, len(a.items[4].items))
-		for i, al := range a.items[4].items {
-			aliases[i] = al.s
-		}
-		e.Actors = append(e.Actors, EventActor{Actor: Actor{ID: a.items[0].s, Name: a.items[1].s, Kind: a.items[2].s,
-			Aliases: aliases}, Role: a.items[3].s})
-	}
-	if list, err = jsonTuples(places); err != nil {
-		return err
-	}
-	for _, p := range list {
-		if len(p.items) < 4 {
-			return errRelations
-		}
-		e.Places = append(e.Places, Place{ID: p.items[0].s, Name: p.items[1].s, Kind: p.items[2].s, Country: p.items[3].s})
-	}
-	if list, err = jsonTuples(tags); err != nil {
-		return err
-	}
-	for _, t := range list {
-		e.Tags = append(e.Tags, t.s)
-	}
-	if list, err = jsonTuples(cites); err != nil {
-		return err
-	}
-	for _, c := range list {
-		if len(c.items) < 9 {
-			return errRelations
-		}
-		v := c.items
-		var published Date
-		if !v[4].null && v[4].s != "" {
-			if err := published.scanString(v[4].s); err != nil {
-				return err
-			}
-		}
-		e.Citations = append(e.Citations, Citation{
-			Source: Source{ID: v[0].s, Title: v[1].s, Author: v[2].s, Publisher: v[3].s, Published: published,
-				URL: v[5].s, Note: v[6].s},
-			Quote: v[7].s, Note: v[8].s,
-		})
-	}
-	return nil
-}
-
-var errRelations = errors.New("models: malformed relation row")
-
-// jsonValue is a JSON string, null or array, all the relation columns hold.
-type jsonValue struct {
-	s     string
-	null  bool
-	items []jsonValue
-}
-
-// jsonTuples decodes a JSON array (or SQL NULL, an empty list) of strings,
-// nulls and arrays of them.
-func jsonTuples(b []byte) ([]jsonValue, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	d := jsonDecoder{b: b}
-	v, err := d.value()
-	if err != nil {
-		return nil, err
-	}
-	if v.items == nil && !v.null {
-		return nil, errRelations
-	}
-	return v.items, nil
-}
-
-type jsonDecoder struct {
-	b []byte
-	i int
-}
-
-func (d *jsonDecoder) skipSpace() {
-	for d.i < len(d.b) && (d.b[d.i] == ' ' || d.b[d.i] == '\n' || d.b[d.i] == '\t' || d.b[d.i] == '\r') {
-		d.i++
-	}
-}
-
-func (d *jsonDecoder) value() (jsonValue, error) {
-	d.skipSpace()
-	if d.i >= len(d.b) {
-		return jsonValue{}, errRelations
-	}
-	switch c := d.b[d.i]; {
-	case c == '[':
-		d.i++
-		v := jsonValue{items: []jsonValue{}}
-		d.skipSpace()
-		if d.i < len(d.b) && d.b[d.i] == ']' {
-			d.i++
-			return v, nil
-		}
-		for {
-			item, err := d.value()
-			if err != nil {
-				return v, err
-			}
-			v.items = append(v.items, item)
-			d.skipSpace()
-			if d.i >= len(d.b) {
-				return v, errRelations
-			}
-			if d.b[d.i] == ']' {
-				d.i++
-				return v, nil
-			}
-			if d.b[d.i] != ',' {
-				return v, errRelations
-			}
-			d.i++
-		}
-	case c == '"':
-		s, err := d.str()
-		return jsonValue{s: s}, err
-	case c == 'n' && len(d.b)-d.i >= 4 && string(d.b[d.i:d.i+4]) == "null":
-		d.i += 4
-		return jsonValue{null: true}, nil
-	default:
-		// A number (SQLite keeps integer-looking text as text, but be
-		// lenient): read it as its text.
-		j := d.i
-		for j < len(d.b) && d.b[j] != ',' && d.b[j] != ']' && d.b[j] != ' ' {
-			j++
-		}
-		if j == d.i {
-			return jsonValue{}, errRelations
-		}
-		s := string(d.b[d.i:j])
-		d.i = j
-		return jsonValue{s: s}, nil
-	}
-}
-
-// str decodes a JSON string at d.i.
-func (d *jsonDecoder) str() (string, error) {
-	d.i++ // opening quote
-	start := d.i
-	for d.i < len(d.b) && d.b[d.i] != '"' && d.b[d.i] != '\\' {
-		d.i++
-	}
-	if d.i < len(d.b) && d.b[d.i] == '"' {
-		s := string(d.b[start:d.i])
-		d.i++
-		return s, nil
-	}
-	buf := append([]byte(nil), d.b[start:d.i]...)
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		switch {
-		case c == '"':
-			d.i++
-			return string(buf), nil
-		case c != '\\':
-			buf = append(buf, c)
-			d.i++
+		if kind == 1 {
+			aliases[owner] = append(aliases[owner], c[0].String)
 			continue
 		}
-		if d.i+1 >= len(d.b) {
-			return "", errRelations
+		e := index[owner]
+		if e == nil {
+			return errRelations
 		}
-		esc := d.b[d.i+1]
-		d.i += 2
-		switch esc {
-		case '"', '\\', '/':
-			buf = append(buf, esc)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok {
-				return "", errRelations
-			}
-			if utf16.IsSurrogate(r) {
-				if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
-					d.i += 2
-					r2, ok := d.hex4()
-					if !ok {
-						return "", errRelations
-					}
-					r = utf16.DecodeRune(r, r2)
-				} else {
-					r = utf8.RuneError
+		switch kind {
+		case 0:
+			e.Actors = append(e.Actors, EventActor{Actor: Actor{ID: c[0].String, Name: c[1].String, Kind: c[2].String},
+				Role: c[3].String})
+		case 2:
+			e.Places = append(e.Places, Place{ID: c[0].String, Name: c[1].String, Kind: c[2].String, Country: c[3].String})
+		case 3:
+			e.Tags = append(e.Tags, c[0].String)
+		case 4:
+			var published Date
+			if c[4].Valid && c[4].String != "" {
+				if err := published.scanString(c[4].String); err != nil {
+					return err
 				}
 			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			return "", errRelations
+			e.Citations = append(e.Citations, Citation{
+				Source: Source{ID: c[0].String, Title: c[1].String, Author: c[2].String, Publisher: c[3].String,
+					Published: published, URL: c[5].String, Note: c[6].String},
+				Quote: c[7].String, Note: c[8].String,
+			})
 		}
 	}
-	return "", errRelations
-}
-
-func (d *jsonDecoder) hex4() (rune, bool) {
-	if d.i+4 > len(d.b) {
-		return 0, false
+	if err := rows.Err(); err != nil {
+		return translate(err)
 	}
-	n, err := strconv.ParseUint(string(d.b[d.i:d.i+4]), 16, 32)
-	if err != nil {
-		return 0, false
+	for i := range events {
+		for j := range events[i].Actors {
+			events[i].Actors[j].Aliases = nonNil(aliases[events[i].Actors[j].ID])
+		}
 	}
-	d.i += 4
-	return rune(n), true
+	return nil
 }

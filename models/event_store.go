@@ -47,7 +47,7 @@ func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, 
 		return nil, false, err
 	}
 	query, args, limit := s.eventsQuery(f)
-	events, err = s.readEvents(ctx, query, args, f.Relevance && !f.Query.IsZero(), pageOrder(f))
+	events, err = s.readEvents(ctx, query, args, f.Relevance && !f.Query.IsZero())
 	if err != nil {
 		return nil, false, err
 	}
@@ -55,17 +55,6 @@ func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, 
 		events, more = events[:limit], true
 	}
 	return events, more, nil
-}
-
-// pageOrder is the ORDER BY of FindEvents' page for the alias p.
-func pageOrder(f EventFilter) string {
-	switch {
-	case f.Relevance && !f.Query.IsZero():
-		return "p.search_rank DESC, p.start_date ASC, p.id ASC"
-	case f.Descending:
-		return "p.start_date DESC, p.id DESC"
-	}
-	return "p.start_date ASC, p.id ASC"
 }
 
 // prepare resolves the actor and place names of f and, for a relevance
@@ -148,7 +137,7 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 
 // FindEventByID returns one event with everything it links to, or ErrNotFound.
 func (s *Store) FindEventByID(ctx context.Context, id string) (Event, error) {
-	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id = ?", []any{id}, false, "p.id")
+	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id = ?", []any{id}, false)
 	if err != nil {
 		return Event{}, err
 	}
