@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -75,24 +76,32 @@ func (s *Store) readRelations(ctx context.Context, events []Event) error {
 		events[i].Actors, events[i].Places, events[i].Tags, events[i].Citations =
 			[]EventActor{}, []Place{}, []string{}, []Citation{}
 	}
-	published := "so.published"
+	published, in := "so.published", "IN ?"
+	var list any = ids
 	if s.dialect == DialectPostgres {
-		published = "so.published::text"
+		// One array parameter instead of a placeholder per id in each arm:
+		// measured faster to plan and run.
+		published, in = "so.published::text", "= ANY(CAST(? AS text[]))"
+		quoted := make([]string, len(ids))
+		for i, id := range ids {
+			quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(id) + `"`
+		}
+		list = "{" + strings.Join(quoted, ",") + "}"
 	}
 	query := `SELECT 0 AS k, ea.event_id AS owner, ea.position AS pos, a.id AS c1, a.name AS c2, a.kind AS c3, ea.role AS c4,
 		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9
-	FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id IN ?
+	FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id ` + in + `
 	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-	FROM actor_aliases aa WHERE aa.actor_id IN (SELECT ea.actor_id FROM event_actors ea WHERE ea.event_id IN ?)
+	FROM actor_aliases aa WHERE aa.actor_id IN (SELECT ea.actor_id FROM event_actors ea WHERE ea.event_id ` + in + `)
 	UNION ALL SELECT 2, ep.event_id, ep.position, pl.id, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL
-	FROM event_places ep JOIN places pl ON pl.id = ep.place_id WHERE ep.event_id IN ?
+	FROM event_places ep JOIN places pl ON pl.id = ep.place_id WHERE ep.event_id ` + in + `
 	UNION ALL SELECT 3, et.event_id, et.position, et.tag, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-	FROM event_tags et WHERE et.event_id IN ?
+	FROM event_tags et WHERE et.event_id ` + in + `
 	UNION ALL SELECT 4, c.event_id, c.position, so.id, so.title, so.author, so.publisher, ` + published + `, so.url, so.note,
 		c.quote, c.note
-	FROM citations c JOIN sources so ON so.id = c.source_id WHERE c.event_id IN ?
+	FROM citations c JOIN sources so ON so.id = c.source_id WHERE c.event_id ` + in + `
 	ORDER BY 1, 2, 3`
-	rows, err := s.db.WithContext(ctx).Raw(query, ids, ids, ids, ids, ids).Rows()
+	rows, err := s.db.WithContext(ctx).Raw(query, list, list, list, list, list).Rows()
 	if err != nil {
 		return translate(err)
 	}
