@@ -63,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		dialector = postgres.Open(withConnectTimeout(dsn))
+		dialector = postgres.Open(withConnectTimeout(withoutParallelQuery(dsn)))
 	case cfg.DatabaseURL != "":
 		return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql://")
 	default:
@@ -120,6 +120,26 @@ func withStatementTimeout(dsn string, d time.Duration) (string, error) {
 	q.Set("statement_timeout", strconv.FormatInt(max(d.Milliseconds(), 1), 10))
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// withoutParallelQuery sets max_parallel_workers_per_gather=0 on every
+// connection unless the URL sets it. A page's relations statement, a
+// five-arm UNION ALL, is costed just above parallel_setup_cost, and
+// starting two workers for it took 100 ms and more on a busy two-core
+// machine (against about 3 ms serial; see BENCHMARKS.md): a service that
+// runs many small statements at once gains nothing from workers.
+func withoutParallelQuery(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Has("max_parallel_workers_per_gather") {
+		return dsn
+	}
+	q.Set("max_parallel_workers_per_gather", "0")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func configurePool(db *sql.DB, cfg Config, dialect string) {
