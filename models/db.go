@@ -55,6 +55,8 @@ type Store struct {
 	// depth is how many transactions (the outer one, then savepoints)
 	// this Store runs inside; 0 outside one.
 	depth int
+	// state caches the dataset state (PostgreSQL only; nil otherwise).
+	state *stateCache
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -69,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		dialector = postgres.Open(withConnectTimeout(dsn))
+		dialector = postgres.Open(withConnectTimeout(withoutParallelQuery(dsn)))
 	case cfg.DatabaseURL != "":
 		return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql://")
 	default:
@@ -92,6 +94,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, connectCause(err))
+	}
+	if dialect == DialectPostgres {
+		dsn, _ := withStatementTimeout(cfg.DatabaseURL, 0)
+		if s.state, err = newStateCache(db, withConnectTimeout(dsn)); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -121,6 +130,26 @@ func withStatementTimeout(dsn string, d time.Duration) (string, error) {
 	q.Set("statement_timeout", strconv.FormatInt(max(d.Milliseconds(), 1), 10))
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// withoutParallelQuery sets max_parallel_workers_per_gather=0 on every
+// connection unless the URL sets it. A page's relations statement, a
+// five-arm UNION ALL, is costed just above parallel_setup_cost, and
+// starting two workers for it took 100 ms and more on a busy two-core
+// machine (against about 3 ms serial; see BENCHMARKS.md): a service that
+// runs many small statements at once gains nothing from workers.
+func withoutParallelQuery(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Has("max_parallel_workers_per_gather") {
+		return dsn
+	}
+	q.Set("max_parallel_workers_per_gather", "0")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func configurePool(db *sql.DB, cfg Config, dialect string) {
@@ -173,6 +202,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	s.state.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -198,6 +228,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.depth > 0 {
 		return s.inSavepoint(ctx, fn)
 	}
+	defer s.state.invalidate() // the commit may have changed the dataset
 	if s.dialect == DialectSQLite {
 		return s.inImmediateTx(ctx, fn)
 	}

@@ -39,6 +39,10 @@ type EventFilter struct {
 	// page exists.
 	Limit int
 
+	// rankAll makes a relevance listing rank every match instead of the
+	// MaxRankedMatches most recent (for exports).
+	rankAll bool
+
 	// resolved says that actorIDs and placeIDs hold the ids that Actors and
 	// Places name (see resolveNames).
 	resolved           bool
@@ -158,7 +162,21 @@ func startBounds(f EventFilter) (lo, hi Date) {
 }
 
 // where builds the filter's exact conditions, without paging.
-func (s *Store) where(f EventFilter) *sqlWhere {
+func (s *Store) where(f EventFilter) *sqlWhere { return s.whereProbing(f, false) }
+
+// whereProbing is where; with probe, an actor, place or tag condition is a
+// probe of the link table's primary key for each candidate event, which
+// the planner cannot turn into a hash of all the links of the actor: what
+// a page, which stops after limit+1 matches, wants, and what a count over
+// many events does not.
+func (s *Store) whereProbing(f EventFilter, probe bool) *sqlWhere {
+	link := func(table, column string, ids []string) (string, []any) {
+		if probe {
+			return "(SELECT 1 FROM " + table + " lp WHERE lp.event_id = e.id AND lp." + column + " IN ? LIMIT 1) IS NOT NULL",
+				[]any{ids}
+		}
+		return "e.id IN (SELECT lp.event_id FROM " + table + " lp WHERE lp." + column + " IN ?)", []any{ids}
+	}
 	w := &sqlWhere{}
 	if len(f.Timelines) > 0 {
 		w.add("e.timeline_id IN ?", f.Timelines)
@@ -192,7 +210,8 @@ func (s *Store) where(f EventFilter) *sqlWhere {
 	case f.resolved && len(f.actorIDs) == 0:
 		w.add("FALSE")
 	case f.resolved:
-		w.add("e.id IN (SELECT ea.event_id FROM event_actors ea WHERE ea.actor_id IN ?)", f.actorIDs)
+		c, a := link("event_actors", "actor_id", f.actorIDs)
+		w.add(c, a...)
 	default:
 		c, a := nameCondition(actorNames, f.Actors)
 		w.add(c, a...)
@@ -202,13 +221,15 @@ func (s *Store) where(f EventFilter) *sqlWhere {
 	case f.resolved && len(f.placeIDs) == 0:
 		w.add("FALSE")
 	case f.resolved:
-		w.add("e.id IN (SELECT ep.event_id FROM event_places ep WHERE ep.place_id IN ?)", f.placeIDs)
+		c, a := link("event_places", "place_id", f.placeIDs)
+		w.add(c, a...)
 	default:
 		c, a := nameCondition(placeNames, f.Places)
 		w.add(c, a...)
 	}
 	if len(f.Tags) > 0 {
-		w.add("e.id IN (SELECT et.event_id FROM event_tags et WHERE et.tag IN ?)", f.Tags)
+		c, a := link("event_tags", "tag", f.Tags)
+		w.add(c, a...)
 	}
 	if !f.Query.IsZero() {
 		c, a := s.searchCondition(f.Query)

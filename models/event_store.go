@@ -47,19 +47,12 @@ func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, 
 		return nil, false, err
 	}
 	query, args, limit := s.eventsQuery(f)
-	var rows []eventRow
-	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
-		return nil, false, s.searchError(err)
-	}
-	if len(rows) > limit {
-		rows, more = rows[:limit], true
-	}
-	events = make([]Event, len(rows))
-	for i, r := range rows {
-		events[i] = r.event()
-	}
-	if err := s.loadRelations(ctx, events); err != nil {
+	events, err = s.readEvents(ctx, query, args, f.Relevance && !f.Query.IsZero())
+	if err != nil {
 		return nil, false, err
+	}
+	if len(events) > limit {
+		events, more = events[:limit], true
 	}
 	return events, more, nil
 }
@@ -94,47 +87,11 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 		query, args = s.relevanceQuery(f, limit)
 		return query, args, limit
 	}
-	w := s.where(f)
-	dir, cmp := "ASC", ">"
+	q := &pageQuery{s: s, f: f, w: s.whereProbing(f, true), dir: "ASC", cmp: ">", limit: limit}
 	if f.Descending {
-		dir, cmp = "DESC", "<"
+		q.dir, q.cmp = "DESC", "<"
 	}
-	if f.After != nil {
-		w.add("(e.start_date, e.id) "+cmp+" (?, ?)", f.After.StartDate, f.After.ID)
-	}
-	order := " ORDER BY e.start_date " + dir + ", e.id " + dir + " LIMIT ?"
-	lo, hi := startBounds(f)
-	if lo.IsZero() || f.Within {
-		// Without a lower bound there is no range to split; with Within the
-		// bounds are exact for long events too, so one range serves all.
-		if f.Within {
-			s.indexHint(w, f)
-		}
-		query = "SELECT " + eventColumns + " FROM events e WHERE " + w.String() + order
-		return query, append(w.args, limit+1), limit
-	}
-	// A lower date bound: read short events from an index range on
-	// start_date and long ones from the partial long_span index, each in
-	// order and limited, then merge. The two arms are disjoint by start_date.
-	// (A single query with an OR tempts PostgreSQL into walking the whole
-	// (start_date, id) index from one end, filtering as it goes.)
-	short := "e.start_date >= ?"
-	shortArgs := []any{lo}
-	if !hi.IsZero() {
-		short += " AND e.start_date <= ?"
-		shortArgs = append(shortArgs, hi)
-	}
-	query = "SELECT * FROM (" +
-		"SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + w.String() + " AND " + short + order + ") AS short_events" +
-		" UNION ALL " +
-		"SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + w.String() + " AND " + s.longSpan() +
-		" AND e.start_date < ?" + order + ") AS long_events" +
-		") AS e" + order
-	args = append(args, w.args...)
-	args = append(args, shortArgs...)
-	args = append(args, limit+1)
-	args = append(args, w.args...)
-	args = append(args, lo, limit+1, limit+1)
+	query, args = q.build()
 	return query, args, limit
 }
 
@@ -180,17 +137,12 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 
 // FindEventByID returns one event with everything it links to, or ErrNotFound.
 func (s *Store) FindEventByID(ctx context.Context, id string) (Event, error) {
-	var rows []eventRow
-	err := s.db.WithContext(ctx).Raw("SELECT "+eventColumns+" FROM events e WHERE e.id = ?", id).Scan(&rows).Error
+	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id = ?", []any{id}, false)
 	if err != nil {
-		return Event{}, translate(err)
-	}
-	if len(rows) == 0 {
-		return Event{}, ErrNotFound
-	}
-	events := []Event{rows[0].event()}
-	if err := s.loadRelations(ctx, events); err != nil {
 		return Event{}, err
+	}
+	if len(events) == 0 {
+		return Event{}, ErrNotFound
 	}
 	return events[0], nil
 }

@@ -21,7 +21,7 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 	if batch <= 0 {
 		batch = StreamBatch
 	}
-	f.After, f.Limit = nil, batch
+	f.After, f.Limit, f.rankAll = nil, batch, true
 	opts := &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 	if s.dialect == DialectSQLite {
 		opts = nil // one SQLite transaction is already a snapshot under WAL

@@ -9,9 +9,13 @@ package tests
 //
 // EXPLAIN_ROWS sets the number of generated events (default 200000);
 // EXPLAIN_KEEP_DB=1 keeps the generated database (its URL is logged) for
-// trying queries by hand:
+// trying queries by hand, and EXPLAIN_KEEP_DB=timeline_<name> keeps it under
+// that name and reuses it in later runs while it holds EXPLAIN_ROWS events
+// on the current schema (the benchmark script generates its million events
+// once this way). Kept databases are never named like test databases, so
+// the sweep of dead runs' databases leaves them alone:
 //
-//	EXPLAIN_ROWS=1000000 go test ./tests/ -run TestExplain -v -count=1
+//	EXPLAIN_ROWS=1000000 EXPLAIN_KEEP_DB=timeline_bench_1m go test ./tests/ -run TestExplainEvents -v -count=1
 //
 // The whole of GET /v1/events is covered: every filter, both orders and the
 // cursor, run through Store.ExplainEvents. GET /v1/years runs
@@ -21,6 +25,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"runtime"
@@ -104,11 +109,27 @@ func explainSetup(tb testing.TB, rows int) *explainData {
 	tb.Helper()
 	requirePostgres(tb)
 	ctx := context.Background()
-	dsn, drop, err := createPostgresDB(ctx, uniqueName())
+	keep := os.Getenv("EXPLAIN_KEEP_DB")
+	name := uniqueName()
+	switch {
+	case keep == "":
+	case explainKeepName.MatchString(keep):
+		name = keep
+	default:
+		// Kept databases are named so that the sweep of dead runs'
+		// databases (dropStaleDatabases) never matches them.
+		name = strings.Replace(name, "timeline_test_", "timeline_kept_", 1)
+	}
+	if keep != "" {
+		if d, ok := explainReuse(ctx, tb, name, rows); ok {
+			return d
+		}
+	}
+	dsn, drop, err := createPostgresDB(ctx, name)
 	if err != nil {
 		tb.Fatalf("create database: %v", err)
 	}
-	if os.Getenv("EXPLAIN_KEEP_DB") != "" {
+	if keep != "" {
 		tb.Logf("EXPLAIN_KEEP_DB: keeping %s; drop it when done", redact(dsn))
 	} else {
 		tb.Cleanup(drop)
@@ -126,6 +147,35 @@ func explainSetup(tb testing.TB, rows int) *explainData {
 		tb.Fatalf("generate %d events: %v", rows, err)
 	}
 	return d
+}
+
+// explainKeepName is an EXPLAIN_KEEP_DB value that names the database to
+// keep (and to reuse when it already holds the generated rows), rather
+// than just asking to keep one.
+var explainKeepName = regexp.MustCompile(`^timeline_[a-z0-9_]{1,40}$`)
+
+// explainReuse opens the kept database name when it exists, is migrated to
+// the current schema and holds rows generated events.
+func explainReuse(ctx context.Context, tb testing.TB, name string, rows int) (*explainData, bool) {
+	tb.Helper()
+	u, _ := url.Parse(pgAdminURL)
+	u.Path = "/" + name
+	store, err := models.Open(ctx, models.Config{DatabaseURL: u.String()})
+	if err != nil {
+		return nil, false
+	}
+	d := &explainData{store: store, rows: rows}
+	var n int
+	applied, latest, err := store.SchemaStatus(ctx)
+	if err != nil || applied != latest ||
+		store.DB().Raw("SELECT count(*) FROM events").Row().Scan(&n) != nil || n != rows ||
+		explainMeasure(store.DB(), d) != nil {
+		store.Close()
+		return nil, false
+	}
+	tb.Cleanup(func() { store.Close() })
+	tb.Logf("EXPLAIN_KEEP_DB: reusing %s (%d events)", name, n)
+	return d, true
 }
 
 // explainU is a deterministic uniform number in [0, 1) drawn from the row
@@ -148,21 +198,57 @@ func explainSQLList(words []string) string {
 	return "ARRAY[" + strings.Join(q, ", ") + "]"
 }
 
+// explainVocabulary is the size of each of the four search vocabularies.
+const explainVocabulary = 1000
+
+// explainWord returns the word of the given rank (1 to explainVocabulary)
+// in search vocabulary group (0 to 3): made-up words of a few syllables
+// that no stemmer alters and no stop list holds. Within a group, a word of
+// rank r is in about ln((r+1)/r)/ln(1001) of the events: rank 1 in 10%,
+// rank 10 in 1%, rank 100 in 0.1%, rank 1000 in 0.01%.
+func explainWord(group, rank int) string {
+	const cons, vows = "bdfgklmprtvz", "aiou"
+	syl := func(n int) string { return string(cons[n%len(cons)]) + string(vows[n/len(cons)%len(vows)]) }
+	per := len(cons) * len(vows)
+	n := group*explainVocabulary + rank - 1
+	return syl(n%per) + syl(n/per%per) + syl(n/(per*per)) + "n"
+}
+
+// explainWordSQL is the SQL of a word of search vocabulary group drawn
+// with a log-uniform rank (the frequency of a word falls as 1/rank) from
+// the random stream k.
+func explainWordSQL(group, k int) string {
+	words := make([]string, explainVocabulary)
+	for i := range words {
+		words[i] = explainWord(group, i+1)
+	}
+	return "(" + explainSQLList(words) + ")[least(" + strconv.Itoa(explainVocabulary) + ", floor(exp(" + explainU(k) +
+		" * ln(" + strconv.Itoa(explainVocabulary+1) + ")))::int)]"
+}
+
 // explainEventsSQL generates the events: start dates from 1900 to 2025,
 // denser towards the present (the density grows linearly); 80% single days
 // (8% of them lasting up to 4 more days), 12% a month, 7% a year and 1% long
-// spans of 3 to 11 calendar years. The single placeholder is the count.
+// spans of 3 to 11 calendar years, a tenth of them of 21 to 300 years. The
+// summary holds one word of each of the four search vocabularies (see
+// explainWord), so that search text has a realistic spread of word
+// frequencies; "generated" and "event" are in every event. The single
+// placeholder is the count.
 func explainEventsSQL() string {
 	return `INSERT INTO events (id, timeline_id, title, summary, start_date, end_date, date_precision,
-	approximate, display_date, edtf, type, status)
-SELECT 'ev-' || lpad(g::text, 7, '0'),
-	'explain-tl-' || lpad((1 + floor(` + explainU(3) + ` * ` + strconv.Itoa(explainTimelines) + `))::int::text, 2, '0'),
-	'Event ' || g, 'Generated for EXPLAIN tests.',
-	s, e, prec, prec <> 'day' AND ` + explainU(4) + ` < 0.2, label, label,
-	(` + explainSQLList(models.EventTypes) + `)[1 + floor(` + explainU(5) + ` * ` + strconv.Itoa(len(models.EventTypes)) + `)::int],
-	CASE WHEN ` + explainU(6) + ` < 0.90 THEN 'occurred' WHEN ` + explainU(6) + ` < 0.97 THEN 'planned' ELSE 'not_implemented' END
+	approximate, display_date, edtf, type, status, search_text)
+SELECT id, 'explain-tl-' || lpad((1 + floor(tl * ` + strconv.Itoa(explainTimelines) + `))::int::text, 2, '0'), title, summary, start_date, end_date, date_precision, approximate, display_date, edtf, type, status,
+	lower(title || E'\n' || summary)
+FROM (SELECT 'ev-' || lpad(g::text, 7, '0') AS id,
+	'Event ' || g AS title, 'Generated for EXPLAIN tests: ' || w0 || ' ' || w1 || ' ' || w2 || ' ' || w3 || '.' AS summary,
+	s AS start_date, e AS end_date, prec AS date_precision, prec <> 'day' AND ` + explainU(4) + ` < 0.2 AS approximate,
+	label AS display_date, label AS edtf,
+	(` + explainSQLList(models.EventTypes) + `)[1 + floor(` + explainU(5) + ` * ` + strconv.Itoa(len(models.EventTypes)) + `)::int] AS type,
+	CASE WHEN ` + explainU(6) + ` < 0.90 THEN 'occurred' WHEN ` + explainU(6) + ` < 0.97 THEN 'planned' ELSE 'not_implemented' END AS status,
+	` + explainU(3) + ` AS tl
 FROM (
-	SELECT g, prec,
+	SELECT g, prec, ` + explainWordSQL(0, 10) + ` AS w0, ` + explainWordSQL(1, 11) + ` AS w1,
+		` + explainWordSQL(2, 12) + ` AS w2, ` + explainWordSQL(3, 13) + ` AS w3,
 		CASE prec WHEN 'day' THEN day WHEN 'month' THEN date_trunc('month', day)::date
 			ELSE date_trunc('year', day)::date END AS s,
 		CASE prec WHEN 'day' THEN day + extra
@@ -176,7 +262,8 @@ FROM (
 	FROM (
 		SELECT g, day,
 			CASE WHEN p < 0.80 THEN 'day' WHEN p < 0.92 THEN 'month' ELSE 'year' END AS prec,
-			CASE WHEN p >= 0.99 THEN 2 + floor(` + explainU(2) + ` * 9)::int
+			CASE WHEN p >= 0.999 THEN 20 + floor(` + explainU(2) + ` * 280)::int
+				WHEN p >= 0.99 THEN 2 + floor(` + explainU(2) + ` * 9)::int
 				WHEN p < 0.064 THEN floor(` + explainU(2) + ` * 5)::int ELSE 0 END AS extra
 		FROM (
 			SELECT g, ` + explainU(0) + ` AS p,
@@ -184,7 +271,8 @@ FROM (
 			FROM generate_series(1, ?::int) AS g
 		) r0
 	) r1
-) r2`
+) r2
+) r3`
 }
 
 // explainLinkSQL links every event to 1–3 distinct rows of a vocabulary of
@@ -195,9 +283,10 @@ FROM (
 // number v in 1..n; spread varies the number of links between tables.
 func explainLinkSQL(table, cols, value string, n, stream, step, spread int) string {
 	v := fmt.Sprintf("(1 + (a0 + i * %d) %% %d)", step, n)
-	return fmt.Sprintf(`INSERT INTO %s (event_id, %s)
-SELECT 'ev-' || lpad(g::text, 7, '0'), %s, i + 1
+	return fmt.Sprintf(`INSERT INTO %s (event_id, %s, start_date)
+SELECT ev.id, %s, i + 1, ev.start_date
 FROM (SELECT g, floor(%d * %s ^ 2)::int AS a0 FROM generate_series(1, ?::int) AS g) s
+JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 CROSS JOIN LATERAL generate_series(0, (g / %d) %% 3) AS i`,
 		table, cols, strings.ReplaceAll(value, "$v", v), n, explainU(stream), spread)
 }
@@ -215,7 +304,7 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	}
 
 	start := time.Now()
-	loaded := []string{"events", "event_actors", "event_places", "event_tags", "citations"}
+	loaded := []string{"events", "event_actors", "event_places", "event_tags", "citations", "event_spans"}
 	var indexes []struct{ Name, Def string }
 	if err := db.Raw(`SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
 		WHERE i.schemaname = current_schema() AND i.tablename IN ?
@@ -250,13 +339,26 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 			FROM generate_series(1, ?::int) AS i`, args: []any{explainActors}},
 		{sql: `INSERT INTO actors (id, name, kind) VALUES ('explain-actor-rare', 'Rare actor', 'person')`},
 		{sql: `INSERT INTO actor_aliases (actor_id, alias, position)
-			SELECT 'explain-actor-' || lpad(i::text, 3, '0'), 'A' || i, 0 FROM generate_series(1, ?::int) AS i`,
+			SELECT 'explain-actor-' || lpad(i::text, 3, '0'), alias, pos
+			FROM generate_series(1, ?::int) AS i,
+			LATERAL (VALUES ('A' || i, 0), ('Актор ' || i, 1)) AS a(alias, pos)`,
 			args: []any{explainActors}},
 		{sql: `INSERT INTO places (id, name, kind, country_id)
 			SELECT 'explain-place-' || lpad(i::text, 3, '0'), 'Place ' || i,
 				CASE WHEN i <= 40 THEN 'country' ELSE 'city' END,
 				CASE WHEN i > 40 THEN 'explain-place-' || lpad((1 + i % 40)::text, 3, '0') END
 			FROM generate_series(1, ?::int) AS i`, args: []any{explainPlaces}},
+		{sql: `INSERT INTO place_aliases (place_id, alias, position)
+			SELECT 'explain-place-' || lpad(i::text, 3, '0'), 'P' || i, 0 FROM generate_series(1, ?::int) AS i`,
+			args: []any{explainPlaces}},
+		// The names the store would write (see models.NameKey): id, name
+		// and aliases, case-folded.
+		{sql: `INSERT INTO actor_names (name_key, actor_id)
+			SELECT DISTINCT lower(n), id FROM (SELECT id, id AS n FROM actors UNION ALL SELECT id, name FROM actors
+				UNION ALL SELECT actor_id, alias FROM actor_aliases) AS x`},
+		{sql: `INSERT INTO place_names (name_key, place_id)
+			SELECT DISTINCT lower(n), id FROM (SELECT id, id AS n FROM places UNION ALL SELECT id, name FROM places
+				UNION ALL SELECT place_id, alias FROM place_aliases) AS x`},
 		{sql: explainEventsSQL(), args: []any{rows}},
 	}
 	if err := explainRun(db, settings, vocab, 1); err != nil {
@@ -275,12 +377,18 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 			"'tag-' || lpad($v::text, 3, '0')", explainTags, 9, 101, 9), args: []any{rows}},
 		// A rare actor and tag, in one event of explainRareEvery: most real
 		// actors and tags are in a handful of events.
-		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position)
-			SELECT 'ev-' || lpad(g::text, 7, '0'), 'explain-actor-rare', 'participant', 9
-			FROM generate_series(1, ?::int) AS g WHERE g % ?::int = 0`, args: []any{rows, explainRareEvery}},
-		{sql: `INSERT INTO event_tags (event_id, tag, position)
-			SELECT 'ev-' || lpad(g::text, 7, '0'), 'tag-rare', 9
-			FROM generate_series(1, ?::int) AS g WHERE g % ?::int = 7`, args: []any{rows, explainRareEvery}},
+		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position, start_date)
+			SELECT ev.id, 'explain-actor-rare', 'participant', 9, ev.start_date
+			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
+			WHERE g % ?::int = 0`, args: []any{rows, explainRareEvery}},
+		{sql: `INSERT INTO event_tags (event_id, tag, position, start_date)
+			SELECT ev.id, 'tag-rare', 9, ev.start_date
+			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
+			WHERE g % ?::int = 7`, args: []any{rows, explainRareEvery}},
+		// The triggers that fill event_spans are off while loading.
+		{sql: `INSERT INTO event_spans (node_key, start_date, event_id)
+			SELECT n, e.start_date, e.id FROM events e, LATERAL event_span_nodes(e.start_date, e.end_date) AS n
+			WHERE e.end_date > e.start_date`},
 		{sql: `INSERT INTO citations (event_id, position, source_id, quote)
 			SELECT 'ev-' || lpad(g::text, 7, '0'), 0, 'explain-src-' || lpad((1 + g % ?::int)::text, 2, '0'), 'Quote ' || g
 			FROM generate_series(1, ?::int) AS g`, args: []any{explainSources, rows}},
@@ -312,7 +420,12 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	}
 	phase("vacuum-analyze", start)
 
-	if err := db.Raw(`SELECT start_date, id FROM events ORDER BY start_date, id OFFSET ? LIMIT 1`, rows/2).
+	return explainMeasure(db, d)
+}
+
+// explainMeasure fills in what the cases need to know of generated data.
+func explainMeasure(db *gorm.DB, d *explainData) error {
+	if err := db.Raw(`SELECT start_date, id FROM events ORDER BY start_date, id OFFSET ? LIMIT 1`, d.rows/2).
 		Row().Scan(&d.mid.StartDate, &d.mid.ID); err != nil {
 		return fmt.Errorf("middle key: %w", err)
 	}
@@ -434,6 +547,9 @@ type explainPlan struct {
 	eventRows int
 	// eventKept is the number the scans of events kept.
 	eventKept int
+	// rowsRead is the rows every scan of every table or index-only read,
+	// kept or removed: what a page costs apart from B-tree height.
+	rowsRead int
 	// buffers is shared hit+read of the top node: every page the query
 	// touched, children included.
 	buffers int
@@ -496,6 +612,9 @@ func explainParsePlan(lines []string) explainPlan {
 		}
 	}
 	for i, n := range p.nodes {
+		if n.relation != "" {
+			p.rowsRead += n.kept + n.removed
+		}
 		switch n.relation {
 		case "events":
 			p.eventRows += n.kept + n.removed

@@ -1,0 +1,332 @@
+package models
+
+import (
+	"strings"
+	"time"
+)
+
+// spanLevels is the number of levels of event_spans (blocks of 4^level
+// days, level 0 to 11), and spanLevelKey the node_key stride of a level;
+// see migration 0005.
+const (
+	spanLevels   = 12
+	spanLevelKey = 4194304
+)
+
+var dayZero = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
+
+// dayNumber is d's day counted from 0001-01-01 (day 0), as event_spans
+// numbers days.
+func dayNumber(d Date) int { return int((d.Time().Unix() - dayZero) / 86400) }
+
+// spanKeys returns the node_key of every block of event_spans that holds
+// day p: the events under them are exactly those with start < p <= end.
+func spanKeys(p Date) []int {
+	n := dayNumber(p)
+	keys := make([]int, spanLevels)
+	for lv := range keys {
+		keys[lv] = lv*spanLevelKey + n>>(2*lv)
+	}
+	return keys
+}
+
+// period is a date range a date filter asks to overlap; to is zero for an
+// open end.
+type period struct{ from, to Date }
+
+// periods returns the ranges whose overlap f's date conditions test, when
+// each has a lower bound: one per year, else [From, To]. It returns nil
+// when f has no lower date bound or uses Within, whose conditions are
+// already one start_date range.
+func periods(f EventFilter) []period {
+	if f.Within {
+		return nil
+	}
+	if len(f.Years) > 0 {
+		ps := make([]period, 0, len(f.Years))
+		for _, y := range f.Years {
+			p := period{yearStart(y), yearEnd(y)}
+			// The exact conditions still apply; From and To only narrow
+			// the start range an arm reads where they may.
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	if f.From.IsZero() {
+		return nil
+	}
+	return []period{{f.From, f.To}}
+}
+
+// pageQuery assembles the SQL of one page of FindEvents ordered by
+// (start_date, id): a merge of arms, each reading its candidates in the
+// page's order from one index range, joined to events, filtered by all of
+// f's exact conditions, and cut to limit+1. The arms only choose where to
+// read:
+//
+//   - a date filter with a lower bound reads, per period, the events that
+//     start inside it (a range of events_start_id, or of the link index
+//     below) and the events that began earlier and run into it (one range
+//     of event_spans per level, each holding only such events);
+//   - an actor, place or tag filter reads its links in date order from
+//     (actor_id, start_date, event_id), one range per id;
+//   - anything else reads events in date order, bounded by the filter's
+//     start range.
+//
+// No two arms return the same event: an arm leaves out the events of the
+// periods and ids before it. On PostgreSQL the arms are merged in order
+// (Merge Append) under one LIMIT, so the page reads about limit+1 rows
+// over all arms, plus the ones the other conditions reject; SQLite, which
+// cannot merge ordered arms lazily, limits each arm.
+type pageQuery struct {
+	s     *Store
+	f     EventFilter
+	w     *sqlWhere
+	dir   string
+	cmp   string
+	limit int
+	arms  []armSpec
+}
+
+// armSpec is one arm: keys (start_date, event_id) read from from in order,
+// with cond, then joined to events e and filtered by skip's negation.
+type armSpec struct {
+	from, startCol, idCol string
+	cond                  string
+	args                  []any
+	// events says the arm reads events e itself (no join needed).
+	events bool
+	// link says the arm reads the link driver's table, so the driver's own
+	// condition holds for its rows without being tested.
+	link bool
+	// skip is a condition on e for the events an earlier arm returns.
+	skip     string
+	skipArgs []any
+	// crossing, when set, makes the arm read the events running into a
+	// period that starts on that day (see crossingKeys).
+	crossing Date
+}
+
+// linkDriver is the link table that leads a filter's reading, with the
+// ids to read.
+type linkDriver struct {
+	table, column string
+	ids           []string
+}
+
+// withoutLinkDriver returns f without the filter its linkDriver reads.
+func (f EventFilter) withoutLinkDriver() EventFilter {
+	switch {
+	case f.resolved && len(f.actorIDs) > 0:
+		f.Actors, f.actorIDs = nil, nil
+	case f.resolved && len(f.placeIDs) > 0:
+		f.Places, f.placeIDs = nil, nil
+	case len(f.Tags) > 0:
+		f.Tags = nil
+	}
+	return f
+}
+
+func (f EventFilter) linkDriver() (linkDriver, bool) {
+	switch {
+	case f.resolved && len(f.actorIDs) > 0:
+		return linkDriver{"event_actors", "actor_id", f.actorIDs}, true
+	case f.resolved && len(f.placeIDs) > 0:
+		return linkDriver{"event_places", "place_id", f.placeIDs}, true
+	case len(f.Tags) > 0:
+		return linkDriver{"event_tags", "tag", f.Tags}, true
+	}
+	return linkDriver{}, false
+}
+
+// startArms adds the arms of the events whose start_date lies in [lo, hi]
+// (either may be zero for an open end): from the link index when a link
+// filter leads, else from events. skip leaves out earlier periods' events.
+func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
+	rangeCond := func(col string) (string, []any) {
+		var c []string
+		var a []any
+		if !lo.IsZero() {
+			c, a = append(c, col+" >= ?"), append(a, lo)
+		}
+		if !hi.IsZero() {
+			c, a = append(c, col+" <= ?"), append(a, hi)
+		}
+		return strings.Join(c, " AND "), a
+	}
+	if d, ok := q.f.linkDriver(); ok {
+		for i, id := range d.ids {
+			c, a := rangeCond("l.start_date")
+			cond := "l." + d.column + " = ?"
+			if c != "" {
+				cond += " AND " + c
+			}
+			args := append([]any{id}, a...)
+			if i > 0 {
+				// A probe per link, not an anti-join that hashes every link
+				// of the earlier ids.
+				cond += " AND (SELECT 1 FROM " + d.table + " x WHERE x.event_id = l.event_id AND x." +
+					d.column + " IN ? LIMIT 1) IS NULL"
+				args = append(args, d.ids[:i])
+			}
+			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
+				cond: cond, args: args, link: true, skip: skip, skipArgs: skipArgs})
+		}
+		return
+	}
+	c, a := rangeCond("e.start_date")
+	q.arms = append(q.arms, armSpec{from: "events e", startCol: "e.start_date", idCol: "e.id", cond: c, args: a,
+		events: true, skip: skip, skipArgs: skipArgs})
+}
+
+// crossingArms adds the arm of the events that start before p and end on
+// or after it: the blocks of event_spans that hold day p, one index range
+// per level, merged in order.
+func (q *pageQuery) crossingArms(p Date, skip string, skipArgs []any) {
+	q.arms = append(q.arms, armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p,
+		skip: skip, skipArgs: skipArgs})
+}
+
+// crossingKeys is the keys query of a crossing arm: one ordered index range
+// of event_spans per level (each fenced, so that PostgreSQL reads them
+// lazily through a Merge Append and stops when the page is full).
+func (q *pageQuery) crossingKeys(p Date, fence string) (string, []any) {
+	var parts []string
+	var args []any
+	ks, ksa := q.keyset("sp.start_date", "sp.event_id")
+	if ks != "" {
+		ks = " AND " + ks
+	}
+	order := " ORDER BY sp.start_date " + q.dir + ", sp.event_id " + q.dir
+	for _, key := range spanKeys(p) {
+		parts = append(parts, "SELECT * FROM (SELECT sp.start_date, sp.event_id FROM event_spans sp "+
+			"WHERE sp.node_key = ? AND sp.start_date < ?"+ks+order+fence+") AS lv")
+		args = append(append(args, key, p), ksa...)
+	}
+	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS sp" + order + fence, args
+}
+
+// plan fills q.arms.
+func (q *pageQuery) plan() {
+	f := q.f
+	lo, hi := startBounds(f)
+	switch ps := periods(f); {
+	case len(ps) > 0:
+		var skips []string
+		var skipArgs []any
+		for _, p := range ps {
+			skip := strings.Join(skips, " OR ")
+			sa := append([]any{}, skipArgs...)
+			to := p.to
+			if !hi.IsZero() && (to.IsZero() || hi.Before(to)) {
+				to = hi
+			}
+			if to.IsZero() || !to.Before(p.from) {
+				q.startArms(p.from, to, skip, sa)
+			}
+			q.crossingArms(p.from, skip, sa)
+			c, a := overlap(p.from, p.to)
+			skips, skipArgs = append(skips, "("+c+")"), append(skipArgs, a...)
+		}
+	case f.Within:
+		q.startArms(lo, hi, "", nil)
+	default:
+		q.startArms(Date{}, hi, "", nil)
+	}
+}
+
+// keyset returns the keyset condition on an arm's columns.
+func (q *pageQuery) keyset(startCol, idCol string) (string, []any) {
+	if a := q.f.After; a != nil {
+		return "(" + startCol + ", " + idCol + ") " + q.cmp + " (?, ?)", []any{a.StartDate, a.ID}
+	}
+	return "", nil
+}
+
+// build returns the statement and its arguments.
+func (q *pageQuery) build() (string, []any) {
+	q.plan()
+	// Every row of a period's arms overlaps the period (it starts inside it
+	// or runs into it), so the period's own condition is left out: tested
+	// again, it tempts the planner into a BitmapAnd with events_end.
+	fw := q.f
+	if len(periods(fw)) > 0 {
+		if len(fw.Years) > 0 {
+			fw.Years = nil
+		} else {
+			fw.From, fw.To = Date{}, Date{}
+		}
+		q.w = q.s.whereProbing(fw, true)
+	}
+	// A link arm's rows hold the driver's condition already.
+	wLink := q.w
+	if _, ok := q.f.linkDriver(); ok {
+		wLink = q.s.whereProbing(fw.withoutLinkDriver(), true)
+	}
+	fence := ""
+	if q.s.dialect == DialectPostgres {
+		// OFFSET 0 keeps the planner from flattening the keys subquery:
+		// the keys are read (or sorted) in order first, then joined to
+		// events one by one until the page is full.
+		fence = " OFFSET 0"
+	}
+	var parts []string
+	var args []any
+	for _, a := range q.arms {
+		if a.events {
+			c, ca := q.conditions(q.w, a, "e.start_date", "e.id")
+			parts = append(parts, "SELECT "+eventColumns+" FROM events e WHERE "+c+
+				" ORDER BY e.start_date "+q.dir+", e.id "+q.dir+" LIMIT ?")
+			args = append(append(args, ca...), q.limit+1)
+			continue
+		}
+		var keys string
+		var ka []any
+		if !a.crossing.IsZero() {
+			keys, ka = q.crossingKeys(a.crossing, fence)
+		} else {
+			keys = "SELECT " + a.startCol + " AS start_date, " + a.idCol + " AS event_id FROM " + a.from + " WHERE " + a.cond
+			ka = append([]any{}, a.args...)
+			if ks, ksa := q.keyset(a.startCol, a.idCol); ks != "" {
+				keys += " AND " + ks
+				ka = append(ka, ksa...)
+			}
+			keys += " ORDER BY " + a.startCol + " " + q.dir + ", " + a.idCol + " " + q.dir + fence
+		}
+		w := q.w
+		if a.link {
+			w = wLink
+		}
+		c, ca := q.conditions(w, armSpec{skip: a.skip, skipArgs: a.skipArgs}, "", "")
+		parts = append(parts, "SELECT "+eventColumns+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
+			" ORDER BY c.start_date "+q.dir+", c.event_id "+q.dir+" LIMIT ?")
+		args = append(append(append(args, ka...), ca...), q.limit+1)
+	}
+	if len(parts) == 1 {
+		return parts[0], args
+	}
+	for i, p := range parts {
+		parts[i] = "SELECT * FROM (" + p + ") AS arm"
+	}
+	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
+		", e.id " + q.dir + " LIMIT ?", append(args, q.limit+1)
+}
+
+// conditions returns w, the arm's own condition and skip, and the keyset
+// condition on startCol and idCol (none when startCol is empty).
+func (q *pageQuery) conditions(w *sqlWhere, a armSpec, startCol, idCol string) (string, []any) {
+	c := []string{w.String()}
+	args := append([]any{}, w.args...)
+	if a.cond != "" {
+		c, args = append(c, a.cond), append(args, a.args...)
+	}
+	if a.skip != "" {
+		c, args = append(c, "NOT ("+a.skip+")"), append(args, a.skipArgs...)
+	}
+	if startCol != "" {
+		if ks, ksa := q.keyset(startCol, idCol); ks != "" {
+			c, args = append(c, ks), append(args, ksa...)
+		}
+	}
+	return strings.Join(c, " AND "), args
+}
