@@ -73,6 +73,8 @@ type config struct {
 	writeRateBurst int
 	// The http.Server's timeouts.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	// scale configures replicas, the query mode and the rate limit share.
+	scale scaleConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -182,6 +184,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.trustedProxies = append(c.trustedProxies, strings.TrimSpace(p))
 		}
 	}
+	var scaleErrs []error
+	c.scale, scaleErrs = loadScaleConfig(getenv)
+	errs = append(errs, scaleErrs...)
 	return c, errors.Join(errs...)
 }
 
@@ -208,11 +213,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("unknown command %q; usage: timeline [serve|migrate|seed]", cmd)
 	}
 
-	store, err := models.Open(ctx, models.Config{
-		DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath, Logger: log,
-		MaxOpenConns: cfg.maxOpenConns, MaxIdleConns: cfg.maxIdleConns, ConnMaxLifetime: cfg.connMaxLifetime,
-		StatementTimeout: cfg.statementTimeout,
-	})
+	store, err := models.Open(ctx, storeConfig(cfg, log))
 	if err != nil {
 		return err
 	}
@@ -254,6 +255,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case applied > latest:
 		log.Warn("database schema is newer than this binary", "schema", applied, "binary", latest)
 	}
+	if err := useReplicas(ctx, cfg, store, log); err != nil {
+		return err
+	}
 	return serve(ctx, cfg, store, log)
 }
 
@@ -287,6 +291,7 @@ func loadSeed(ctx context.Context, store *models.Store, log *slog.Logger) error 
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
 	var draining atomic.Bool
+	cfg.rateLimit, cfg.rateBurst = cfg.scale.rateShare(cfg.rateLimit, cfg.rateBurst)
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge,

@@ -38,6 +38,9 @@ type Config struct {
 	// statement as ErrTimeout. Zero leaves the server's setting alone.
 	// SQLite has no equivalent and ignores it.
 	StatementTimeout time.Duration
+	// QueryExecMode is pgx's default_query_exec_mode for PostgreSQL (see
+	// pooler.go); empty means DefaultQueryExecMode.
+	QueryExecMode string
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -48,6 +51,8 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	sql     sqlDialect
+	// replicas routes reads when UseReplicas was called; nil otherwise.
+	replicas *readRouter
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -58,11 +63,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	switch {
 	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
 		dialect = DialectPostgres
-		dsn, err := withStatementTimeout(cfg.DatabaseURL, cfg.StatementTimeout)
+		dsn, err := postgresDSN(cfg.DatabaseURL, cfg)
 		if err != nil {
 			return nil, err
 		}
-		dialector = postgres.Open(withConnectTimeout(dsn))
+		dialector = postgres.Open(dsn)
 	case cfg.DatabaseURL != "":
 		return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql://")
 	default:
@@ -151,8 +156,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
+// Close closes the connection pool, and the replicas' pools.
 func (s *Store) Close() error {
+	if s.replicas != nil {
+		s.replicas.closeReplicas()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
