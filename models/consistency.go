@@ -38,15 +38,16 @@ func parseLSN(s string) (ConsistencyToken, error) {
 	return ConsistencyToken(uint64(hi)<<32 | uint64(lo)), nil
 }
 
-// ConsistencyToken returns the primary's current WAL position: called
-// after a write commits, it is a token that any later read can present to
-// see that write. It returns 0 and no error when the store has no
+// ConsistencyToken returns the primary's current WAL insert position:
+// called after a write commits, it is past the commit record whatever
+// synchronous_commit says, so it is a token that any later read can
+// present to see that write. It returns 0 and no error when the store has no
 // replicas, since every read then sees every committed write.
 func (s *Store) ConsistencyToken(ctx context.Context) (ConsistencyToken, error) {
 	if s.replicas == nil {
 		return 0, nil
 	}
-	return s.replicas.primaryLSN(ctx)
+	return s.replicas.primaryLSN(ctx, "pg_current_wal_insert_lsn")
 }
 
 // readPolicy is how a request's reads choose their database.

@@ -74,7 +74,7 @@ func (r *readRouter) run(ctx context.Context) {
 // two intervals, is not a standby, or lags more than maxLag leaves
 // rotation; one that answers within bounds returns to it.
 func (r *readRouter) checkAll(ctx context.Context) {
-	if lsn, err := r.primaryLSN(ctx); err == nil {
+	if lsn, err := r.primaryLSN(ctx, "pg_current_wal_lsn"); err == nil {
 		r.history.record(time.Now(), lsn, 3*r.maxLag+time.Minute)
 	}
 	var wg sync.WaitGroup
@@ -124,10 +124,13 @@ func (r *readRouter) check(ctx context.Context, t *target) {
 	}
 }
 
-// primaryLSN asks the primary for its current WAL position.
-func (r *readRouter) primaryLSN(ctx context.Context) (ConsistencyToken, error) {
+// primaryLSN asks the primary for a WAL position: fn is
+// pg_current_wal_lsn (written out, which a replica can reach) or
+// pg_current_wal_insert_lsn (past every record inserted so far, even a
+// commit under synchronous_commit = off not yet written).
+func (r *readRouter) primaryLSN(ctx context.Context, fn string) (ConsistencyToken, error) {
 	var s string
-	if err := r.primary.db.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&s); err != nil {
+	if err := r.primary.db.QueryRowContext(ctx, "SELECT "+fn+"()::text").Scan(&s); err != nil {
 		return 0, translate(err)
 	}
 	return parseLSN(s)
