@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -120,4 +121,18 @@ func (w *tokenWriter) Write(b []byte) (int, error) {
 func (w *tokenWriter) WriteString(s string) (int, error) {
 	w.addToken()
 	return w.ResponseWriter.WriteString(s)
+}
+
+// retryRead reports whether a read that failed with err should run once
+// more: the database was unavailable (not a statement timeout), nothing
+// has been written yet, and a replica served the failed read. A replica
+// that dies while a result is being read fails the request past the read
+// router's own retry; the router then takes the replica out of rotation
+// and the second run reads elsewhere. Reads are safe to repeat.
+func retryRead(c *gin.Context, err error) bool {
+	if isWrite(c.Request.Method) || c.Writer.Written() || !errors.Is(err, models.ErrUnavailable) ||
+		errors.Is(err, models.ErrTimeout) {
+		return false
+	}
+	return models.ReplicaFailed(c.Request.Context())
 }

@@ -81,3 +81,22 @@ func isPrimaryOnly(ctx context.Context) bool {
 	p := policyFrom(ctx)
 	return p != nil && p.primary
 }
+
+// ReplicaFailed is called when a read of ctx failed with ErrUnavailable.
+// If a replica served it, ReplicaFailed takes that replica out of rotation
+// (the health checker puts it back once it answers), forgets it as the
+// context's target, and reports true: the read may be run again, and will
+// go elsewhere. Otherwise it reports false.
+func ReplicaFailed(ctx context.Context) bool {
+	p := policyFrom(ctx)
+	if p == nil {
+		return false
+	}
+	t := p.pinned.Load()
+	if t == nil || t.name == primaryName {
+		return false
+	}
+	t.inRotation.Store(false)
+	p.pinned.Store(nil)
+	return true
+}

@@ -29,6 +29,9 @@ type ReplicaConfig struct {
 	CheckInterval time.Duration
 }
 
+// primaryName names the primary in metrics.
+const primaryName = "primary"
+
 // DefaultReplicaMaxLag is ReplicaConfig.MaxLag when none is given.
 const DefaultReplicaMaxLag = 10 * time.Second
 
@@ -98,7 +101,7 @@ func (s *Store) UseReplicas(ctx context.Context, cfg Config, rc ReplicaConfig) e
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &readRouter{primary: &target{name: "primary", db: primaryDB}, maxLag: rc.MaxLag,
+	r := &readRouter{primary: &target{name: primaryName, db: primaryDB}, maxLag: rc.MaxLag,
 		interval: rc.CheckInterval, log: log, done: make(chan struct{})}
 	if r.maxLag <= 0 {
 		r.maxLag = DefaultReplicaMaxLag
