@@ -34,6 +34,7 @@ func TestScaleBenchmark(t *testing.T) {
 	direct := primary.createDB(t, "timeline")
 	bin := faultBuild(t)
 	faultRunCommand(t, bin, "migrate", "DATABASE_URL="+direct)
+	faultRunCommand(t, bin, "seed", "DATABASE_URL="+direct) // the generated events cite a seeded source
 	store, err := models.Open(context.Background(), models.Config{DatabaseURL: direct})
 	if err != nil {
 		t.Fatal(err)
