@@ -128,3 +128,30 @@ func scaleBenchEnvInt(t *testing.T, name string, def int) int {
 	}
 	return n
 }
+
+// BenchmarkQueryExecMode measures what DB_QUERY_EXEC_MODE costs without
+// PgBouncer: the same list query through the store, sequentially, on the
+// test PostgreSQL, in pgx's default (cache_statement, prepared once per
+// connection) and in the service's default (exec, parsed every time).
+//
+//	go test ./tests -run '^$' -bench QueryExecMode -benchtime 3s
+func BenchmarkQueryExecMode(b *testing.B) {
+	if pgAdminURL == "" {
+		b.Skip("PostgreSQL: " + pgSkipWhy)
+	}
+	for _, mode := range []string{"cache_statement", "exec", "simple_protocol"} {
+		be, cleanup, err := newBackendWith(context.Background(), models.DialectPostgres, models.Config{QueryExecMode: mode})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(mode, func(b *testing.B) {
+			f := models.EventFilter{Years: []int{2019, 2020}, Limit: 20}
+			for b.Loop() {
+				if _, _, err := be.store.FindEvents(context.Background(), f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		cleanup()
+	}
+}
