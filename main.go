@@ -93,6 +93,8 @@ type config struct {
 	writeRateBurst int
 	// The http.Server's timeouts.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	// scale configures replicas, the query mode and the rate limit share.
+	scale scaleConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -232,6 +234,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.trustedProxies = append(c.trustedProxies, strings.TrimSpace(p))
 		}
 	}
+	var scaleErrs []error
+	c.scale, scaleErrs = loadScaleConfig(getenv)
+	errs = append(errs, scaleErrs...)
 	return c, errors.Join(errs...)
 }
 
@@ -317,11 +322,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("SQLITE_PATH: %w", err)
 		}
 	}
-	store, err := models.Open(ctx, models.Config{
-		DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath, Logger: log,
-		MaxOpenConns: cfg.maxOpenConns, MaxIdleConns: cfg.maxIdleConns, ConnMaxLifetime: cfg.connMaxLifetime,
-		StatementTimeout: cfg.statementTimeout,
-	})
+	store, err := models.Open(ctx, storeConfig(cfg, log))
 	if err != nil {
 		return err
 	}
@@ -363,6 +364,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case applied > latest:
 		log.Warn("database schema is newer than this binary", "schema", applied, "binary", latest)
 	}
+	if err := useReplicas(ctx, cfg, store, log); err != nil {
+		return err
+	}
 	return serve(ctx, cfg, store, log)
 }
 
@@ -400,6 +404,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	if cfg.metricsAddr != "" {
 		metricsMux = http.NewServeMux()
 	}
+	cfg.rateLimit, cfg.rateBurst = cfg.scale.rateShare(cfg.rateLimit, cfg.rateBurst)
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, Readme: readme, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, RateLimitLoopback: cfg.rateLimitLoopback,

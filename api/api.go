@@ -187,7 +187,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	if cfg.RateLimit > 0 {
 		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics, !cfg.RateLimitLoopback))
 	}
-	r.Use(limitQuery())
+	r.Use(limitQuery(), s.consistency())
 	// Trailing slashes are redirected by noRoute rather than by gin, which
 	// would answer before any middleware ran.
 	r.RedirectTrailingSlash = false

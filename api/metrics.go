@@ -65,6 +65,9 @@ func newMetrics(store Store, log *slog.Logger) *metrics {
 			reg.MustRegister(collectors.NewDBStatsCollector(db, "timeline"))
 		}
 	}
+	if r, ok := store.(replicaReporter); ok && r.Replicas() != nil {
+		reg.MustRegister(newReplicaCollector(r))
+	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
 		ErrorHandling: promhttp.ContinueOnError,

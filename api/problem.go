@@ -167,7 +167,11 @@ type handler func(c *gin.Context) error
 // responses.
 func handle(h handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := h(c); err != nil {
+		err := h(c)
+		if err != nil && retryRead(c, err) {
+			err = h(c)
+		}
+		if err != nil {
 			_ = c.Error(err)
 		}
 	}

@@ -39,6 +39,9 @@ type Config struct {
 	// statement as ErrTimeout. Zero leaves the server's setting alone.
 	// SQLite has no equivalent and ignores it.
 	StatementTimeout time.Duration
+	// QueryExecMode is pgx's default_query_exec_mode for PostgreSQL (see
+	// pooler.go); empty means DefaultQueryExecMode.
+	QueryExecMode string
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -57,6 +60,8 @@ type Store struct {
 	depth int
 	// state caches the dataset state (PostgreSQL only; nil otherwise).
 	state *stateCache
+	// replicas routes reads when UseReplicas was called; nil otherwise.
+	replicas *readRouter
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -67,7 +72,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	switch {
 	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
 		dialect = DialectPostgres
-		dsn, err := withStatementTimeout(cfg.DatabaseURL, cfg.StatementTimeout)
+		dsn, err := postgresDSN(cfg.DatabaseURL, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -200,9 +205,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
+// Close closes the connection pool, and the replicas' pools.
 func (s *Store) Close() error {
 	s.state.close()
+	if s.replicas != nil {
+		s.replicas.closeReplicas()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

@@ -1,0 +1,134 @@
+package tests
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// scaleServices are the services of compose.yaml's profile "scale".
+var scaleServices = []string{"db-replica", "pgbouncer-primary", "pgbouncer-replica", "api-1", "api-2", "proxy"}
+
+// composeScaleProject loads ../compose.yaml with the profile "scale", as
+// `docker compose --profile scale up` does.
+func composeScaleProject(t *testing.T) *types.Project {
+	t.Helper()
+	opts, err := cli.NewProjectOptions([]string{composeFile}, cli.WithName("timeline-test"),
+		cli.WithWorkingDirectory(".."), cli.WithProfiles([]string{"scale"}))
+	if err != nil {
+		t.Fatalf("compose project options: %v", err)
+	}
+	p, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("load %s with profile scale: got error %v, want a valid compose project", composeFile, err)
+	}
+	return p
+}
+
+// TestComposeScaleProfile checks that the profile's services exist only in
+// it, so that a plain `docker compose up` starts none of them.
+func TestComposeScaleProfile(t *testing.T) {
+	plain := composeProject(t)
+	p := composeScaleProject(t)
+	for _, name := range scaleServices {
+		svc := composeService(t, p, name)
+		if !slices.Equal(svc.Profiles, []string{"scale"}) {
+			t.Errorf("service %q profiles: got %q, want [scale]", name, svc.Profiles)
+		}
+		if _, ok := plain.Services[name]; ok {
+			t.Errorf("service %q: got enabled without the profile, want only with --profile scale", name)
+		}
+	}
+	for _, name := range []string{"db", "migrate", "seed", "api"} {
+		composeService(t, p, name)
+	}
+}
+
+// TestComposeScaleDependencies checks that each service starts after what
+// it needs: the replica after a healthy primary, each PgBouncer after its
+// database, the API instances after the seed and both poolers, the proxy
+// after the instances.
+func TestComposeScaleDependencies(t *testing.T) {
+	p := composeScaleProject(t)
+	deps := []struct{ svc, on, condition string }{
+		{"db-replica", "db", types.ServiceConditionHealthy},
+		{"pgbouncer-primary", "db", types.ServiceConditionHealthy},
+		{"pgbouncer-replica", "db-replica", types.ServiceConditionHealthy},
+		{"api-1", "seed", types.ServiceConditionCompletedSuccessfully},
+		{"api-1", "pgbouncer-primary", types.ServiceConditionHealthy},
+		{"api-1", "pgbouncer-replica", types.ServiceConditionHealthy},
+		{"api-2", "seed", types.ServiceConditionCompletedSuccessfully},
+		{"api-2", "pgbouncer-primary", types.ServiceConditionHealthy},
+		{"api-2", "pgbouncer-replica", types.ServiceConditionHealthy},
+		{"proxy", "api-1", types.ServiceConditionStarted},
+		{"proxy", "api-2", types.ServiceConditionStarted},
+	}
+	for _, d := range deps {
+		composeRequireDependency(t, composeService(t, p, d.svc), d.on, d.condition)
+	}
+	// Every dependency is itself ordered: walking depends_on from any
+	// service of the profile ends, without a cycle, at db.
+	for _, name := range scaleServices {
+		seen := map[string]bool{}
+		var walk func(string)
+		walk = func(n string) {
+			if seen[n] {
+				t.Fatalf("depends_on from %q: got a cycle through %q", name, n)
+			}
+			seen[n] = true
+			for on := range composeService(t, p, n).DependsOn {
+				walk(on)
+			}
+			delete(seen, n)
+		}
+		walk(name)
+	}
+}
+
+// TestComposeScaleInstances checks the API instances' configuration: the
+// primary and the replica through their PgBouncers, a query mode PgBouncer
+// 1.18 accepts, one cursor key, and the rate limit shared between them.
+func TestComposeScaleInstances(t *testing.T) {
+	p := composeScaleProject(t)
+	var keys []string
+	for _, name := range []string{"api-1", "api-2"} {
+		svc := composeService(t, p, name)
+		env := func(k string) string {
+			if v := svc.Environment[k]; v != nil {
+				return *v
+			}
+			return ""
+		}
+		if got := env("DATABASE_URL"); !strings.Contains(got, "@pgbouncer-primary:6432/") {
+			t.Errorf("service %q DATABASE_URL: got %q, want pgbouncer-primary:6432", name, got)
+		}
+		if got := env("DATABASE_REPLICA_URLS"); !strings.Contains(got, "@pgbouncer-replica:6432/") {
+			t.Errorf("service %q DATABASE_REPLICA_URLS: got %q, want pgbouncer-replica:6432", name, got)
+		}
+		if got := env("DB_QUERY_EXEC_MODE"); got != "exec" && got != "simple_protocol" {
+			t.Errorf("service %q DB_QUERY_EXEC_MODE: got %q, want exec or simple_protocol behind PgBouncer", name, got)
+		}
+		if got := env("RATE_LIMIT_INSTANCES"); got != "2" {
+			t.Errorf("service %q RATE_LIMIT_INSTANCES: got %q, want 2", name, got)
+		}
+		keys = append(keys, env("CURSOR_KEY"))
+	}
+	if keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("CURSOR_KEY: got %q, want one non-empty key shared by the instances", keys)
+	}
+	proxy := composeService(t, p, "proxy")
+	if cmd := strings.Join(proxy.Command, " "); !strings.Contains(cmd, "api-1:8080") || !strings.Contains(cmd, "api-2:8080") {
+		t.Errorf("proxy command: got %q, want both instances as upstreams", cmd)
+	}
+	for _, port := range composeService(t, p, "api").Ports {
+		for _, pp := range proxy.Ports {
+			if port.Published != "" && port.Published == pp.Published {
+				t.Errorf("proxy publishes %s, which api publishes too", pp.Published)
+			}
+		}
+	}
+}
