@@ -44,25 +44,37 @@ type placeJSON struct {
 	Country *string `json:"country"`
 }
 
+// publicationJSON is what a source says about its own publication. A field
+// the source does not give is null (never ""), and outside_fields names the
+// fields the editors filled in from elsewhere.
+type publicationJSON struct {
+	Title              string   `json:"title"`
+	Author             string   `json:"author"`
+	AuthorAffiliations []string `json:"author_affiliations"`
+	Publisher          *string  `json:"publisher"`
+	Issue              *string  `json:"issue"`
+	PublishedDate      *string  `json:"published_date"`
+	URL                *string  `json:"url"`
+	OutsideFields      []string `json:"outside_fields"`
+}
+
+func newPublicationJSON(s models.Source) publicationJSON {
+	return publicationJSON{Title: s.Title, Author: s.Author, AuthorAffiliations: nonNilList(s.AuthorAffiliations),
+		Publisher: optional(s.Publisher), Issue: optional(s.Issue), PublishedDate: optional(s.Published.String()),
+		URL: optional(s.URL), OutsideFields: nonNilList(s.OutsideFields)}
+}
+
 type citationJSON struct {
-	SourceID      string `json:"source_id"`
-	Title         string `json:"title"`
-	Author        string `json:"author"`
-	Publisher     string `json:"publisher"`
-	PublishedDate string `json:"published_date"`
-	URL           string `json:"url"`
-	Quote         string `json:"quote"`
-	Note          string `json:"note"`
+	SourceID string `json:"source_id"`
+	publicationJSON
+	Quote string `json:"quote"`
+	Note  string `json:"note"`
 }
 
 type sourceJSON struct {
-	ID            string `json:"id"`
-	Title         string `json:"title"`
-	Author        string `json:"author"`
-	Publisher     string `json:"publisher"`
-	PublishedDate string `json:"published_date"`
-	URL           string `json:"url"`
-	Note          string `json:"note"`
+	ID string `json:"id"`
+	publicationJSON
+	Note string `json:"note"`
 }
 
 type timelineJSON struct {
@@ -108,8 +120,7 @@ func newEventJSON(e models.Event) eventJSON {
 		out.Places[i] = placeJSON{ID: p.ID, Name: p.Name, Kind: p.Kind, Country: optional(p.Country)}
 	}
 	for i, c := range e.Citations {
-		out.Sources[i] = citationJSON{SourceID: c.Source.ID, Title: c.Source.Title, Author: c.Source.Author,
-			Publisher: c.Source.Publisher, PublishedDate: c.Source.Published.String(), URL: c.Source.URL,
+		out.Sources[i] = citationJSON{SourceID: c.Source.ID, publicationJSON: newPublicationJSON(c.Source),
 			Quote: c.Quote, Note: c.Note}
 	}
 	return out
@@ -120,8 +131,7 @@ func newTimelineJSON(t models.Timeline) timelineJSON {
 		StartDate: optional(t.StartDate.String()), EndDate: optional(t.EndDate.String()),
 		Sources: make([]sourceJSON, len(t.Sources))}
 	for i, s := range t.Sources {
-		out.Sources[i] = sourceJSON{ID: s.ID, Title: s.Title, Author: s.Author, Publisher: s.Publisher,
-			PublishedDate: s.Published.String(), URL: s.URL, Note: s.Note}
+		out.Sources[i] = sourceJSON{ID: s.ID, publicationJSON: newPublicationJSON(s), Note: s.Note}
 	}
 	return out
 }
@@ -131,4 +141,11 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+func nonNilList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

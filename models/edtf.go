@@ -35,13 +35,16 @@ type Span struct {
 type point struct {
 	start, end  Date
 	precision   Precision
-	approximate bool
+	approximate bool // "~" or "%": the source hedges the date
+	uncertain   bool // "?" or "%": the editors inferred it
 }
 
 // ParseEDTF parses the subset of EDTF (ISO 8601-2, levels 0 and 1) used for
 // events: "2002", "2019-10", "2020-05-26", decades "199X", each optionally
 // qualified with "~" (approximate), "?" (uncertain) or "%" (both), and
-// closed intervals "A/B" of those. Uncertain dates count as approximate.
+// closed intervals "A/B" of those. Uncertain dates ("?", a date the
+// editors inferred rather than read) count as approximate too, but display
+// differently: "2020?" rather than "c. 2020".
 func ParseEDTF(s string) (Span, error) {
 	if s == "" {
 		return Span{}, fmt.Errorf("empty EDTF date")
@@ -54,7 +57,8 @@ func ParseEDTF(s string) (Span, error) {
 	if err != nil {
 		return Span{}, fmt.Errorf("%q: %w", s, err)
 	}
-	span := Span{Start: first.start, End: first.end, Precision: first.precision, Approximate: first.approximate, EDTF: s}
+	span := Span{Start: first.start, End: first.end, Precision: first.precision,
+		Approximate: first.approximate || first.uncertain, EDTF: s}
 	if len(parts) == 1 {
 		return span, nil
 	}
@@ -66,7 +70,7 @@ func ParseEDTF(s string) (Span, error) {
 		return Span{}, fmt.Errorf("%q: the interval ends before it starts", s)
 	}
 	span.End = last.end
-	span.Approximate = first.approximate || last.approximate
+	span.Approximate = span.Approximate || last.approximate || last.uncertain
 	if precisionRank[last.precision] > precisionRank[first.precision] {
 		span.Precision = last.precision
 	}
@@ -78,8 +82,14 @@ func parsePoint(s string) (point, error) {
 	switch {
 	case s == "" || s == "..":
 		return p, fmt.Errorf("open or unknown interval ends are not supported")
-	case strings.HasSuffix(s, "~"), strings.HasSuffix(s, "?"), strings.HasSuffix(s, "%"):
+	case strings.HasSuffix(s, "~"):
 		p.approximate = true
+		s = s[:len(s)-1]
+	case strings.HasSuffix(s, "?"):
+		p.uncertain = true
+		s = s[:len(s)-1]
+	case strings.HasSuffix(s, "%"):
+		p.approximate, p.uncertain = true, true
 		s = s[:len(s)-1]
 	}
 	if len(s) == 4 && strings.HasSuffix(s, "X") {
@@ -155,7 +165,7 @@ func parseDigits(s, what string) (int, error) {
 
 // Display renders a span the way a reader says it: "26 May 2020",
 // "May 2020", "2002", "1990s", "8–29 October 2019", "2016–2020",
-// with "c." before a hedged date.
+// with "c." before a hedged date and "?" after an inferred one.
 func (s Span) Display() string {
 	first, err1 := parsePoint(strings.Split(s.EDTF, "/")[0])
 	if err1 != nil {
@@ -168,7 +178,8 @@ func (s Span) Display() string {
 	if err != nil {
 		return s.EDTF
 	}
-	if !first.approximate && !last.approximate && first.precision == last.precision {
+	exact := !first.approximate && !first.uncertain && !last.approximate && !last.uncertain
+	if exact && first.precision == last.precision {
 		a, b := first.start, last.end
 		switch {
 		case first.precision == PrecisionDay && a.Year == b.Year && a.Month == b.Month:
@@ -197,7 +208,10 @@ func displayPoint(p point) string {
 		s = strconv.Itoa(p.start.Year) + "s"
 	}
 	if p.approximate {
-		return "c. " + s
+		s = "c. " + s
+	}
+	if p.uncertain {
+		s += "?"
 	}
 	return s
 }

@@ -8,10 +8,12 @@ import (
 // Vocabularies. They are closed sets: the API rejects values outside them.
 var (
 	// EventTypes is the documented vocabulary of event types.
+	// Each is described in openapi.yaml (EventType) and seed/EDITORIAL.md.
 	EventTypes = []string{"summit", "meeting", "exercise", "decision", "statement", "appointment",
-		"membership", "conflict", "plan", "report", "reform", "proposal", "operation"}
+		"membership", "conflict", "plan", "report", "reform", "proposal", "operation",
+		"orientation", "development", "cooperation", "inaction", "dispute"}
 	// EventStatuses says whether an event happened as of its source.
-	EventStatuses = []string{StatusOccurred, StatusPlanned, StatusNotImplemented}
+	EventStatuses = []string{StatusOccurred, StatusOngoing, StatusPlanned, StatusNotImplemented}
 	// ActorKinds is the vocabulary of actor kinds.
 	ActorKinds = []string{"organization", "state", "person", "body"}
 	// PlaceKinds is the vocabulary of place kinds.
@@ -21,6 +23,7 @@ var (
 // Event statuses.
 const (
 	StatusOccurred       = "occurred"
+	StatusOngoing        = "ongoing"         // begun and not finished, as of the source
 	StatusPlanned        = "planned"         // announced for a later date, as of the source
 	StatusNotImplemented = "not_implemented" // decided, not carried out as of the source
 )
@@ -42,16 +45,26 @@ type Timeline struct {
 	EndDate     Date
 }
 
-// Source is a document that events cite.
+// Source is a document that events cite. Its fields say what the source
+// says about itself; a field it does not give is empty, and the names of
+// fields filled in from elsewhere are listed in OutsideFields.
 type Source struct {
-	ID        string
-	Title     string
-	Author    string
-	Publisher string
-	Published Date
-	URL       string
-	Note      string
+	ID                 string
+	Title              string
+	Author             string
+	AuthorAffiliations []string
+	Publisher          string
+	Issue              string // issue or number of the periodical, as the source prints it
+	Published          Date
+	URL                string
+	Note               string
+	// OutsideFields names the fields (such as "publisher") whose values come
+	// from outside the source itself, so a citation can say so.
+	OutsideFields []string
 }
+
+// SourceFields are the names of the Source fields that OutsideFields may list.
+var SourceFields = []string{"title", "author", "author_affiliations", "publisher", "issue", "published_date", "url"}
 
 // Actor is an organization, state, person or body that takes part in events.
 type Actor struct {

@@ -69,26 +69,17 @@ func (s *Store) loadRelations(ctx context.Context, events []Event) error {
 	}
 
 	var cites []struct {
-		EventID, Quote, Note               string
-		SourceID, Title, Author, Publisher string
-		URL                                string `gorm:"column:url"`
-		SourceNote                         string
-		Published                          Date
+		EventID, Quote, Note string
+		Src                  sourceRow `gorm:"embedded"`
 	}
-	if err := db.Raw(`SELECT c.event_id AS event_id, c.quote AS quote, c.note AS note, s.id AS source_id,
-			s.title AS title, s.author AS author, s.publisher AS publisher, s.url AS url, s.note AS source_note,
-			s.published AS published
+	if err := db.Raw(`SELECT c.event_id AS event_id, c.quote AS quote, c.note AS note, `+sourceColumns+`
 		FROM citations c JOIN sources s ON s.id = c.source_id
 		WHERE c.event_id IN ? ORDER BY c.event_id, c.position`, ids).Scan(&cites).Error; err != nil {
 		return translate(err)
 	}
 	for _, c := range cites {
 		e := index[c.EventID]
-		e.Citations = append(e.Citations, Citation{
-			Source: Source{ID: c.SourceID, Title: c.Title, Author: c.Author, Publisher: c.Publisher,
-				Published: c.Published, URL: c.URL, Note: c.SourceNote},
-			Quote: c.Quote, Note: c.Note,
-		})
+		e.Citations = append(e.Citations, Citation{Source: c.Src.source(), Quote: c.Quote, Note: c.Note})
 	}
 	return nil
 }

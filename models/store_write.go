@@ -119,13 +119,17 @@ func (s *Store) SaveSource(ctx context.Context, src Source) (SaveResult, error) 
 	if !ValidSlug(src.ID) || src.Title == "" {
 		return Unchanged, Invalid("source", "%q needs a valid id and a title", src.ID)
 	}
+	if err := CheckSource(src); err != nil {
+		return Unchanged, err
+	}
 	var published any
 	if !src.Published.IsZero() {
 		published = src.Published
 	}
 	return s.upsert(ctx, "sources", src.ID, src,
-		[]string{"title", "author", "publisher", "published", "url", "note"},
-		[]any{src.Title, src.Author, src.Publisher, published, src.URL, src.Note}, nil)
+		[]string{"title", "author", "author_affiliations", "publisher", "issue", "published", "url", "outside_fields", "note"},
+		[]any{src.Title, src.Author, jsonList(src.AuthorAffiliations), src.Publisher, src.Issue, published, src.URL,
+			jsonList(src.OutsideFields), src.Note}, nil)
 }
 
 // SaveActor creates or updates an actor, its other names and the names it

@@ -59,20 +59,17 @@ func (s *Store) findTimelines(ctx context.Context, id string) ([]Timeline, error
 		return out, nil
 	}
 	var srcs []struct {
-		TimelineID, ID, Title, Author, Publisher, Note string
-		URL                                            string `gorm:"column:url"`
-		Published                                      Date
+		TimelineID string
+		Src        sourceRow `gorm:"embedded"`
 	}
-	if err := db.Raw(`SELECT ts.timeline_id AS timeline_id, s.id AS id, s.title AS title, s.author AS author,
-			s.publisher AS publisher, s.note AS note, s.url AS url, s.published AS published
+	if err := db.Raw(`SELECT ts.timeline_id AS timeline_id, `+sourceColumns+`
 		FROM timeline_sources ts JOIN sources s ON s.id = ts.source_id
 		WHERE ts.timeline_id IN ? ORDER BY ts.timeline_id, ts.position`, ids).Scan(&srcs).Error; err != nil {
 		return nil, translate(err)
 	}
 	for _, r := range srcs {
 		t := index[r.TimelineID]
-		t.Sources = append(t.Sources, Source{ID: r.ID, Title: r.Title, Author: r.Author, Publisher: r.Publisher,
-			Note: r.Note, URL: r.URL, Published: r.Published})
+		t.Sources = append(t.Sources, r.Src.source())
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
 )
 
@@ -58,18 +59,17 @@ func TestFiltersMatchOracle(t *testing.T) {
 		"from=2020-05-26&to=2020-05-26", "from=2019-10-29&to=2019-10-29", "from=2019-10-30&to=2019-10-31",
 		"from=2016&to=2016", "from=1995-03&to=1995-03",
 		"type=exercise,summit", "status=planned,not_implemented",
-		"year=2020&type=statement", "year=2020&actor=sergey-lavrov&tag=terrorism",
+		"year=2020&type=statement", "year=2020&actor=sergey-lavrov&tag=counter-terrorism",
 		"from=2019&to=2020&place=bishkek,moscow&sort=-date", "actor=csto&status=not_implemented",
 		"year=2019&type=exercise&place=tajikistan&actor=crrf", "tag=peacekeeping&to=2019",
 	}
 	for y := 1988; y <= 2023; y++ {
 		queries = append(queries, fmt.Sprintf("year=%d", y))
 	}
-	for _, typ := range []string{"summit", "meeting", "exercise", "decision", "statement", "appointment",
-		"membership", "conflict", "plan", "report", "reform", "proposal", "operation"} {
+	for _, typ := range models.EventTypes {
 		queries = append(queries, "type="+typ)
 	}
-	for _, s := range []string{"occurred", "planned", "not_implemented"} {
+	for _, s := range models.EventStatuses {
 		queries = append(queries, "status="+s)
 	}
 	for _, a := range f.Actors {

@@ -212,8 +212,10 @@ func TestTimelineJSDates(t *testing.T) {
 			{"csto-2020-05-26-lavrov-biosecurity", map[string]int{"year": 2020, "month": 5, "day": 26}, nil, "26 May 2020"},
 			{"csto-2019-10-battle-brotherhood", map[string]int{"year": 2019, "month": 10, "day": 8},
 				map[string]int{"year": 2019, "month": 10, "day": 29}, "8–29 October 2019"},
-			{"csto-2016-model-acts-programme", map[string]int{"year": 2016}, map[string]int{"year": 2020}, "2016–2020"},
-			{"csto-1990s-central-asia-focus", map[string]int{"year": 1990}, map[string]int{"year": 2020, "month": 6}, "1990s – June 2020"},
+			{"csto-2016-model-acts-programme", map[string]int{"year": 2016}, map[string]int{"year": 2020},
+				"2016–2020 (targets; under way as of June 2020)"},
+			{"csto-1990s-central-asia-focus", map[string]int{"year": 1990}, map[string]int{"year": 2020, "month": 6, "day": 29},
+				"since the 1990s (as of 29 June 2020)"},
 		}
 		for _, c := range cases {
 			i, ok := byID[c.id]

@@ -33,9 +33,9 @@ func TestNames(t *testing.T) {
 		{"place=Kyrgyz+Republic", "place=kyrgyzstan"},
 		{"place=" + url.QueryEscape("кыргызстан"), "place=kyrgyzstan"},
 		{"place=Nur-Sultan", "place=astana"},
-		{"place=" + url.QueryEscape("Tajik–Afghan border"), "place=tajik-afghan-border"},
+		{"place=" + url.QueryEscape("Kyrgyz–Tajik border"), "place=kyrgyz-tajik-border"},
+		{"place=" + url.QueryEscape("Kyrgyz-Tajik border"), "place=kyrgyz-tajik-border"},
 		{"place=Moscow", "place=moscow"},
-		{"actor=Moscow", "actor=russia"},
 		{"actor=ODKB&place=Bishkek&year=2019", "actor=csto&place=bishkek&year=2019"},
 	}
 	forEachBackend(t, func(t *testing.T, b *backend) {
@@ -51,7 +51,9 @@ func TestNames(t *testing.T) {
 				t.Errorf("?%s (-oracle +got):\n%s", c.query, diff)
 			}
 		}
-		for _, query := range []string{"actor=nobody", "actor=" + url.QueryEscape("Никто"), "place=Atlantis", "actor=bishkek"} {
+		for _, query := range []string{"actor=nobody", "actor=" + url.QueryEscape("Никто"), "place=Atlantis", "actor=bishkek",
+			// Metonyms are not aliases (seed/EDITORIAL.md): Moscow is the city, not the state.
+			"actor=Moscow", "actor=" + url.QueryEscape("Moscow-led bloc")} {
 			if got := b.search(t, query); len(got) != 0 {
 				t.Errorf("?%s: got %v, want nothing", query, got)
 			}
@@ -114,8 +116,8 @@ func TestNamesFollowEdits(t *testing.T) {
 				t.Errorf("place=Kyrgyz Republic after dropping the alias: got %v, want nothing", got)
 			}
 			// An event's own text: a new title is found, the old one is not.
-			if got := b.search(t, q(`"stops existing"`)); !slices.Contains(got, "csto-2002-activation") {
-				t.Fatalf(`q="stops existing" before the edit: got %v, want csto-2002-activation`, got)
+			if got := b.search(t, q(`"paper existence"`)); !slices.Contains(got, "csto-2002-activation") {
+				t.Fatalf(`q="paper existence" before the edit: got %v, want csto-2002-activation`, got)
 			}
 			e, err := b.store.FindEventByID(ctx, "csto-2002-activation")
 			if err != nil {
@@ -128,8 +130,8 @@ func TestNamesFollowEdits(t *testing.T) {
 			if got := b.search(t, q(`"drawing board"`)); !slices.Equal(got, []string{"csto-2002-activation"}) {
 				t.Errorf(`q="drawing board" after the edit: got %v, want [csto-2002-activation]`, got)
 			}
-			if got := b.search(t, q(`"stops existing"`)); slices.Contains(got, "csto-2002-activation") {
-				t.Errorf(`q="stops existing" after the edit: got %v, want the old title gone`, got)
+			if got := b.search(t, q(`"paper existence"`)); slices.Contains(got, "csto-2002-activation") {
+				t.Errorf(`q="paper existence" after the edit: got %v, want the old title gone`, got)
 			}
 			// Loading the seed again restores its names.
 			if _, err := seed.Load(ctx, b.store, seed.CSTO); err != nil {

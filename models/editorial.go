@@ -1,0 +1,226 @@
+package models
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Editorial holds what the editorial rules (seed/EDITORIAL.md) check an
+// event against: the declared tag vocabulary, the names of places and the
+// full text of sources. The seed loader applies it to every event before
+// writing, and a write path can apply the same checks to an event it
+// receives.
+type Editorial struct {
+	// Tags is the declared tag vocabulary.
+	Tags []string
+	// PlaceNames maps a place id to every name it answers to (its name and
+	// aliases).
+	PlaceNames map[string][]string
+	// SourceText returns the normalized full text of a source (see
+	// NormalizeSourceText), if it is known; quotes must be verbatim in it.
+	SourceText func(id string) (string, bool)
+}
+
+// CheckEvent checks an event against the editorial rules that can be
+// checked mechanically, and returns a *ValidationError naming every rule
+// it breaks. The event's citations must carry their sources' publication
+// dates. The rules:
+//
+//   - every event has at least one citation with a quote, verbatim in the
+//     source's text when the text is known, and no Markdown in it;
+//   - an event with status occurred does not end after its latest source
+//     was published;
+//   - each end of the date that no quote gives (neither its year nor, for a
+//     month or a day, its month's name appears in a quote) is marked
+//     approximate or uncertain in the EDTF, or a citation note names its
+//     year, saying where it comes from;
+//   - a date marked uncertain ("?") says so in its display date;
+//   - every place of the event is named (by its name or an alias) in one of
+//     its quotes or notes;
+//   - every tag is in the declared vocabulary.
+func (ed Editorial) CheckEvent(e Event) error {
+	v := &ValidationError{}
+	if len(e.Citations) == 0 {
+		v.Add("sources", "every event needs at least one quote")
+	}
+	var published Date
+	for i, c := range e.Citations {
+		switch {
+		case strings.TrimSpace(c.Quote) == "":
+			v.Add("sources", "citation %d has no quote", i)
+		case MarkdownResidue(c.Quote) != "":
+			v.Add("sources", "citation %d: the quote contains Markdown (%q); quote the normalized source text",
+				i, MarkdownResidue(c.Quote))
+		}
+		if ed.SourceText != nil && c.Quote != "" {
+			if text, ok := ed.SourceText(c.Source.ID); ok && !strings.Contains(text, c.Quote) {
+				v.Add("sources", "citation %d: the quote %q is not in the text of source %s", i, c.Quote, c.Source.ID)
+			}
+		}
+		if published.Before(c.Source.Published) {
+			published = c.Source.Published
+		}
+	}
+	if e.Status == StatusOccurred && !published.IsZero() && published.Before(e.Span.End) {
+		v.Add("date", "an occurred event ends on %s, after its source was published (%s); end it at the publication date or change its status",
+			e.Span.End, published)
+	}
+	ed.checkDate(e, v)
+	for _, p := range e.Places {
+		if !e.names(ed.PlaceNames[p.ID]) {
+			v.Add("places", "place %q is named in none of the event's quotes or notes (a place is where the event happened, named by the source)", p.ID)
+		}
+	}
+	for _, tag := range e.Tags {
+		if !slices.Contains(ed.Tags, tag) {
+			v.Add("tags", "%q is not in the declared tag vocabulary", tag)
+		}
+	}
+	return v.Err()
+}
+
+// checkDate checks that each end of the event's date is given by a quote,
+// hedged in the EDTF, or explained by a note.
+func (ed Editorial) checkDate(e Event, v *ValidationError) {
+	uncertain := false
+	for _, raw := range strings.Split(e.Span.EDTF, "/") {
+		p, err := parsePoint(raw)
+		if err != nil {
+			continue // Validate reports a bad date
+		}
+		uncertain = uncertain || p.uncertain
+		if p.approximate || p.uncertain || e.quotes(pointWords(p)...) {
+			continue
+		}
+		year := strconv.Itoa(p.start.Year)
+		if !e.noted(year) {
+			v.Add("date", "%q is in no quote: mark it approximate (~) or uncertain (?), or say in a note where %s comes from",
+				raw, year)
+		}
+	}
+	if uncertain && !strings.Contains(e.DisplayDate, "?") && !strings.Contains(e.DisplayDate, "probably") {
+		v.Add("display_date", "%q does not say that the date %q is uncertain", e.DisplayDate, e.Span.EDTF)
+	}
+}
+
+// pointWords are the words of a date any one of which, found in a quote,
+// shows that the quote gives the date: the year (or the decade, "1990s"),
+// and the month's name for a month or a day.
+func pointWords(p point) []string {
+	if p.precision == PrecisionDecade {
+		return []string{strconv.Itoa(p.start.Year) + "s"}
+	}
+	words := []string{strconv.Itoa(p.start.Year)}
+	if p.precision == PrecisionMonth || p.precision == PrecisionDay {
+		words = append(words, p.start.Month.String())
+	}
+	return words
+}
+
+// quotes reports whether any of the words appears in one of e's quotes.
+func (e Event) quotes(words ...string) bool {
+	for _, c := range e.Citations {
+		for _, w := range words {
+			if strings.Contains(c.Quote, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noted reports whether s appears in one of e's citation notes.
+func (e Event) noted(s string) bool {
+	for _, c := range e.Citations {
+		if strings.Contains(c.Note, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// names reports whether one of names appears in a quote or a note of e.
+func (e Event) names(names []string) bool {
+	for _, n := range names {
+		if n != "" && (e.quotes(n) || e.noted(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckVocabulary checks a tag vocabulary against the catalog: a tag names
+// a topic, so it never repeats an event type, an actor id or a place id
+// (those have filters of their own), and it is a valid slug.
+func CheckVocabulary(tags []string, actors []Actor, places []Place) error {
+	v := &ValidationError{}
+	reserved := map[string]string{}
+	for _, t := range EventTypes {
+		reserved[t] = "an event type"
+	}
+	for _, a := range actors {
+		reserved[a.ID] = "an actor"
+	}
+	for _, p := range places {
+		reserved[p.ID] = "a place"
+	}
+	seen := map[string]bool{}
+	for _, tag := range tags {
+		switch {
+		case !ValidSlug(tag):
+			v.Add("tags", "%q is not a valid tag", tag)
+		case seen[tag]:
+			v.Add("tags", "%q is declared twice", tag)
+		case reserved[tag] != "":
+			v.Add("tags", "%q is %s; a tag names a topic", tag, reserved[tag])
+		}
+		seen[tag] = true
+	}
+	return v.Err()
+}
+
+// CheckNames checks that no name or alias (compared case-folded, as
+// filters compare them) is shared by two different actors, or two
+// different places, or an actor and a place with different ids (an actor
+// and a place with the same id, such as the state and the country Russia,
+// are one entity).
+func CheckNames(actors []Actor, places []Place) error {
+	v := &ValidationError{}
+	owner := map[string]string{}
+	add := func(kind, id string, names []string) {
+		for _, n := range names {
+			key := strings.ToLower(strings.TrimSpace(n))
+			if key == "" {
+				v.Add(kind, "%s %q has an empty alias", kind, id)
+				continue
+			}
+			if prev, ok := owner[key]; ok && prev != id {
+				v.Add(kind, "%q names both %q and %q; an alias must name one entity", n, prev, id)
+				continue
+			}
+			owner[key] = id
+		}
+	}
+	for _, a := range actors {
+		add("actors", a.ID, append([]string{a.ID, a.Name}, a.Aliases...))
+	}
+	for _, p := range places {
+		add("places", p.ID, append([]string{p.ID, p.Name}, p.Aliases...))
+	}
+	return v.Err()
+}
+
+// CheckSource checks that a source names only known fields as filled in
+// from outside it.
+func CheckSource(s Source) error {
+	for _, f := range s.OutsideFields {
+		if !slices.Contains(SourceFields, f) {
+			return Invalid("outside_fields", "%q is not one of %v", f, SourceFields)
+		}
+	}
+	if s.Title == "" {
+		return Invalid("title", "a source needs a title")
+	}
+	return nil
+}
