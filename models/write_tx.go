@@ -47,8 +47,14 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *Store, now time.Time) e
 		if err := fn(tx, now); err != nil {
 			return err
 		}
-		return tx.sql.endWrite(db, now)
+		if err := tx.sql.endWrite(db, now); err != nil {
+			return err
+		}
+		return tx.assignChanges(ctx) // the feed's position, under the dataset lock
 	})
+	if err == nil {
+		s.signalChanges()
+	}
 	if errors.Is(err, errUnchanged) {
 		return errUnchanged
 	}

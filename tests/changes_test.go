@@ -1,0 +1,305 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+// feedChange is one change as the feed serves it.
+type feedChange struct {
+	Kind     string          `json:"kind"`
+	ID       string          `json:"id"`
+	Timeline *string         `json:"timeline"`
+	Change   string          `json:"change"`
+	Revision int64           `json:"revision"`
+	Version  int64           `json:"version"`
+	Time     time.Time       `json:"time"`
+	Resource json.RawMessage `json:"resource"`
+	Token    string          `json:"token"`
+}
+
+type feedPage struct {
+	Changes []feedChange `json:"changes"`
+	HasMore bool         `json:"has_more"`
+	Links   struct {
+		Self string `json:"self"`
+		Next string `json:"next"`
+	} `json:"links"`
+}
+
+// fetchFeed reads one page of the feed; safe to call from any goroutine.
+func fetchFeed(client *http.Client, base, path string) (feedPage, error) {
+	var page feedPage
+	res, err := client.Get(base + path)
+	if err != nil {
+		return page, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return page, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return page, fmt.Errorf("GET %s: %d %s", path, res.StatusCode, body)
+	}
+	return page, json.Unmarshal(body, &page)
+}
+
+// mirror replays the feed into the state of every event.
+type mirror struct {
+	seen   map[string]bool   // kind/id/revision
+	events map[string]string // id -> document, for live events
+	gone   map[string]bool   // retracted ids
+	// last is each event's last revision seen.
+	last map[string]int64
+}
+
+func newMirror() *mirror {
+	return &mirror{seen: map[string]bool{}, events: map[string]string{}, gone: map[string]bool{}, last: map[string]int64{}}
+}
+
+// apply replays c, returning an error when it repeats a change or comes
+// out of revision order.
+func (m *mirror) apply(c feedChange) error {
+	key := fmt.Sprintf("%s/%s/%d", c.Kind, c.ID, c.Revision)
+	if m.seen[key] {
+		return fmt.Errorf("change %s seen twice", key)
+	}
+	m.seen[key] = true
+	if c.Kind != models.KindEvent {
+		return nil
+	}
+	if want := m.last[c.ID] + 1; c.Revision != want {
+		return fmt.Errorf("event %s: got revision %d after %d, want %d", c.ID, c.Revision, m.last[c.ID], want)
+	}
+	m.last[c.ID] = c.Revision
+	switch c.Change {
+	case "retract":
+		if string(c.Resource) != "null" {
+			return fmt.Errorf("retraction of %s carries a body: %s", c.ID, c.Resource)
+		}
+		delete(m.events, c.ID)
+		m.gone[c.ID] = true
+	default:
+		delete(m.gone, c.ID)
+		m.events[c.ID] = canonicalJSON(c.Resource)
+	}
+	return nil
+}
+
+func canonicalJSON(raw []byte) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "invalid: " + string(raw)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestChangeFeedConcurrentWriters runs writers that create, update and
+// retract events with random pauses inside their transactions (the
+// write's Allow hook runs in the transaction, after the row is locked),
+// some of them several writes in one transaction, while a follower reads
+// the feed as fast as it can. The follower must see every committed
+// change exactly once, each event's revisions in order, and replay to the
+// database's state.
+func TestChangeFeedConcurrentWriters(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) { testFeedConcurrentWriters(t, b) })
+	}
+}
+
+func testFeedConcurrentWriters(t *testing.T, b *backend) {
+	ctx := context.Background()
+	const writers, writesEach = 8, 25
+	pause := func(string) error {
+		time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
+		return nil
+	}
+	meta := models.WriteMeta{KeyID: "test", Allow: pause}
+
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	fail := func(err error) { failed.CompareAndSwap(nil, err) }
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range writesEach {
+				id := fmt.Sprintf("feed-w%d-%d", w, i%6) // ids repeat: updates and retractions
+				if err := feedWrite(ctx, b.store, id, fmt.Sprintf("Writer %d write %d", w, i), meta); err != nil {
+					fail(fmt.Errorf("writer %d: %w", w, err))
+					return
+				}
+			}
+		}()
+	}
+	// A writer of several changes in one transaction.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 10 {
+			err := b.store.InTx(ctx, func(tx *models.Store) error {
+				for j := range 3 {
+					d := feedDoc(fmt.Sprintf("feed-batch-%d-%d", i, j), "Batch write")
+					if _, _, err := tx.CreateEvent(ctx, d, meta); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				fail(fmt.Errorf("batch writer: %w", err))
+				return
+			}
+		}
+	}()
+
+	done := make(chan struct{})
+	m := newMirror()
+	followErr := make(chan error, 1)
+	polls := 0
+	go func() {
+		client := &http.Client{}
+		next := "/v1/changes?limit=7"
+		finished := false
+		for {
+			page, err := fetchFeed(client, b.server.URL, next)
+			polls++
+			if err != nil {
+				followErr <- err
+				return
+			}
+			for _, c := range page.Changes {
+				if err := m.apply(c); err != nil {
+					followErr <- err
+					return
+				}
+			}
+			next = page.Links.Next
+			if finished && len(page.Changes) == 0 {
+				followErr <- nil
+				return
+			}
+			select {
+			case <-done:
+				finished = true // read on until the feed is drained
+			default:
+			}
+		}
+	}()
+	wg.Wait()
+	close(done)
+	if err := <-followErr; err != nil {
+		t.Fatalf("follower: %v", err)
+	}
+	if err, _ := failed.Load().(error); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d polls, %d changes", polls, len(m.seen))
+
+	// Every committed revision was seen exactly once.
+	var revs []struct {
+		EventID  string
+		Revision int64
+	}
+	if err := b.store.DB().Raw("SELECT event_id, revision FROM event_revisions").Scan(&revs).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, r := range revs {
+		want[fmt.Sprintf("event/%s/%d", r.EventID, r.Revision)] = true
+	}
+	gotEvents := map[string]bool{}
+	for k := range m.seen {
+		if len(k) > 6 && k[:6] == "event/" {
+			gotEvents[k] = true
+		}
+	}
+	if diff := cmp.Diff(want, gotEvents); diff != "" {
+		t.Errorf("event changes seen vs revisions recorded (-want +got):\n%s", diff)
+	}
+
+	// The replayed state is the database's.
+	dbEvents := map[string]string{}
+	var ids []string
+	if err := b.store.DB().Raw("SELECT id FROM events").Scan(&ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		e, err := b.store.FindEventByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(models.DocOf(e))
+		dbEvents[id] = canonicalJSON(raw)
+	}
+	if diff := cmp.Diff(dbEvents, m.events); diff != "" {
+		t.Errorf("replayed events vs database (-db +replayed):\n%s", diff)
+	}
+	var retracted []string
+	if err := b.store.DB().Raw("SELECT id FROM retracted_events").Scan(&retracted).Error; err != nil {
+		t.Fatal(err)
+	}
+	var gone []string
+	for id := range m.gone {
+		gone = append(gone, id)
+	}
+	sort.Strings(retracted)
+	sort.Strings(gone)
+	if diff := cmp.Diff(retracted, gone, cmpNilEmpty); diff != "" {
+		t.Errorf("retracted ids (-db +replayed):\n%s", diff)
+	}
+}
+
+var cmpNilEmpty = cmp.Comparer(func(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) })
+
+func feedDoc(id, title string) models.EventDoc {
+	return models.EventDoc{ID: id, Timeline: "csto", Title: title, Date: "2020-05-26", Type: "statement", Status: "occurred",
+		Actors:  []models.ActorRef{{ID: "csto", Role: "speaker"}},
+		Places:  []models.PlaceRef{{ID: "russia"}},
+		Sources: []models.CitationDoc{{SourceID: "bohdan-2020-csto", Quote: "A quote that supports it."}}}
+}
+
+// feedWrite creates id, or updates it, or retracts it, or restores it,
+// by chance; a lost race (a stale version) is retried.
+func feedWrite(ctx context.Context, s *models.Store, id, title string, m models.WriteMeta) error {
+	for {
+		_, version, err := s.FindEventVersioned(ctx, id)
+		var gone *models.RetractedError
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			_, _, err = s.CreateEvent(ctx, feedDoc(id, title), m)
+			if errors.Is(err, models.ErrConflict) {
+				continue // created meanwhile
+			}
+		case errors.As(err, &gone):
+			_, _, err = s.ReplaceEvent(ctx, feedDoc(id, title), gone.Version, m)
+		case err != nil:
+			return err
+		case rand.IntN(4) == 0:
+			_, err = s.RetractEvent(ctx, id, version, m)
+		default:
+			_, _, err = s.ReplaceEvent(ctx, feedDoc(id, title), version, m)
+		}
+		var stale *models.StaleError
+		if errors.As(err, &stale) || errors.As(err, &gone) || errors.Is(err, models.ErrNotFound) {
+			continue
+		}
+		return err
+	}
+}
