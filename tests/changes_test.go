@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -302,4 +304,170 @@ func feedWrite(ctx context.Context, s *models.Store, id, title string, m models.
 		}
 		return err
 	}
+}
+
+// TestChangeFeedLongPoll: a reader at the head of the feed waits with
+// wait=N and is answered with the change a writer makes meanwhile (on
+// PostgreSQL a writer with its own connection pool, as another instance
+// would be), well before N; with nothing written it is answered empty after N, with the
+// same next token.
+func TestChangeFeedLongPoll(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			client := &http.Client{}
+			head := "/v1/changes?limit=1000"
+			for {
+				page, err := fetchFeed(client, b.server.URL, head)
+				if err != nil {
+					t.Fatal(err)
+				}
+				head = page.Links.Next
+				if !page.HasMore {
+					break
+				}
+			}
+			got := make(chan feedPage, 1)
+			errs := make(chan error, 1)
+			go func() {
+				page, err := fetchFeed(client, b.server.URL, head+"&wait=20")
+				if err != nil {
+					errs <- err
+					return
+				}
+				got <- page
+			}()
+			time.Sleep(300 * time.Millisecond) // let the reader start waiting
+			if b.dsn != "" {
+				// On PostgreSQL the write comes from another store, as
+				// from another instance: only its NOTIFY can wake the
+				// reader.
+				other, err := models.Open(context.Background(), models.Config{DatabaseURL: b.dsn})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Close()
+				if _, _, err := other.CreateEvent(context.Background(), feedDoc("long-poll-1", "Long poll"),
+					models.WriteMeta{KeyID: "test"}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				key := b.newKey(t, models.ScopeEventsWrite, "", 0)
+				if r := b.write(t, "POST", "/v1/events", key, jsonType, newEventBody("long-poll-1", "Long poll")); r.status != http.StatusCreated {
+					t.Fatalf("create: got %d %s", r.status, r.body)
+				}
+			}
+			select {
+			case err := <-errs:
+				t.Fatal(err)
+			case page := <-got:
+				if len(page.Changes) != 1 || page.Changes[0].ID != "long-poll-1" || page.Changes[0].Change != "create" {
+					t.Fatalf("got %+v, want the creation of long-poll-1", page.Changes)
+				}
+				next := page.Links.Next
+				page, err := fetchFeed(client, b.server.URL, "/v1/changes?wait=1&since="+sinceOf(next))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page.Changes) != 0 || !sameToken(page.Links.Next, next) {
+					t.Errorf("empty wait: got %d changes, next %s, want none and %s", len(page.Changes), page.Links.Next, next)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("the long-poll was not answered within 15 s of the write")
+			}
+		})
+	}
+}
+
+// sameToken compares the since parameters of two feed links.
+func sameToken(a, b string) bool {
+	ta, tb := sinceOf(a), sinceOf(b)
+	return ta != "" && ta == tb
+}
+
+func sinceOf(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("since")
+}
+
+// TestChangeFeedNDJSONAndFilters: format=ndjson streams the same changes
+// as the JSON pages, one a line; kind and timeline filter; a bad token,
+// kind or wait is a problem naming the parameter.
+func TestChangeFeedNDJSONAndFilters(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		var all []feedChange
+		next := "/v1/changes?limit=50"
+		for {
+			r := b.get(t, next)
+			var page feedPage
+			if err := json.Unmarshal(r.body, &page); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, page.Changes...)
+			next = page.Links.Next
+			if !page.HasMore {
+				break
+			}
+		}
+		if len(all) == 0 {
+			t.Fatal("the seeded feed is empty")
+		}
+		r := b.get(t, "/v1/changes?format=ndjson")
+		if ct := r.header.Get("Content-Type"); ct != "application/x-ndjson" {
+			t.Errorf("got Content-Type %q, want application/x-ndjson", ct)
+		}
+		var lines []feedChange
+		dec := json.NewDecoder(bytes.NewReader(r.body))
+		for dec.More() {
+			var c feedChange
+			if err := dec.Decode(&c); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, c)
+		}
+		if diff := cmp.Diff(all, lines); diff != "" {
+			t.Errorf("NDJSON vs JSON pages (-json +ndjson):\n%s", diff)
+		}
+		kinds := map[string]int{}
+		for _, c := range all {
+			kinds[c.Kind]++
+		}
+		r = b.get(t, "/v1/changes?kind=actor,place&limit=1000")
+		var page feedPage
+		if err := json.Unmarshal(r.body, &page); err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Changes) != kinds["actor"]+kinds["place"] {
+			t.Errorf("kind=actor,place: got %d changes, want %d", len(page.Changes), kinds["actor"]+kinds["place"])
+		}
+		for _, c := range page.Changes {
+			if c.Kind != "actor" && c.Kind != "place" {
+				t.Errorf("kind=actor,place: got a %s", c.Kind)
+			}
+		}
+		r = b.get(t, "/v1/changes?timeline=csto&kind=event&limit=1000")
+		page = feedPage{}
+		if err := json.Unmarshal(r.body, &page); err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Changes) != kinds["event"] {
+			t.Errorf("timeline=csto&kind=event: got %d changes, want %d", len(page.Changes), kinds["event"])
+		}
+		for _, tc := range []struct{ query, param string }{
+			{"since=not-a-token", "since"},
+			{"kind=events", "kind"},
+			{"wait=31", "wait"},
+			{"limit=0", "limit"},
+			{"format=csv", "format"},
+			{"format=ndjson&wait=1", "wait"},
+		} {
+			r := b.get(t, "/v1/changes?"+tc.query)
+			p := wantProblem(t, tc.query, r, http.StatusBadRequest, "invalid-parameter")
+			if len(p.InvalidParams) == 0 || p.InvalidParams[0].Name != tc.param {
+				t.Errorf("%s: got invalid_params %+v, want %s", tc.query, p.InvalidParams, tc.param)
+			}
+		}
+	})
 }
