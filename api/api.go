@@ -80,6 +80,9 @@ type Config struct {
 	// off. It is apart from the per-IP limit, which writes skip.
 	WriteRateLimit float64
 	WriteRateBurst int
+	// ImportBodyLimit is the largest body POST /v1/timelines/{id}/import
+	// takes; zero means DefaultImportBodyLimit.
+	ImportBodyLimit int64
 }
 
 // server holds the handlers' dependencies.
@@ -188,6 +191,11 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	w.POST("/places", records, once, handle(s.createRecord(placeRecord())))
 	w.PATCH("/places/:id", records, once, handle(s.patchRecord(placeRecord())))
 	w.POST("/sources", records, once, handle(s.createRecord(sourceRecord())))
+	importLimit := cfg.ImportBodyLimit
+	if importLimit <= 0 {
+		importLimit = DefaultImportBodyLimit
+	}
+	w.POST("/timelines/:id/import", bodyLimit(importLimit), once, handle(s.importTimeline))
 	w.PATCH("/sources/:id", records, once, handle(s.patchRecord(sourceRecord())))
 	return r, nil
 }
