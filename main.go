@@ -6,6 +6,7 @@
 //	timeline migrate   apply pending schema migrations
 //	timeline seed      load the curated datasets (idempotent)
 //	timeline keys ...  create, list and revoke API keys for writes
+//	timeline import    import a whole timeline from a file (see import_cmd.go)
 //
 // With no DATABASE_URL it uses an embedded SQLite file, migrated and seeded
 // on start, so that `go run .` serves the timeline with nothing installed.
@@ -193,6 +194,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if cmd == "keys" {
 		return runKeys(ctx, args[2:], getenv, stdout)
+	}
+	if cmd == "import" {
+		return runImport(ctx, args[2:], getenv, stdout)
 	}
 	if len(args) > 2 {
 		return fmt.Errorf("usage: timeline [serve|migrate|seed]")

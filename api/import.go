@@ -130,7 +130,7 @@ func (s *server) importTimeline(c *gin.Context) error {
 		return err
 	}
 	body := &watchedBody{r: c.Request.Body}
-	rep, err := runImport(c.Request.Context(), is, format, body, opts)
+	rep, err := RunImport(c.Request.Context(), is, format, body, opts)
 	if body.tooLarge != nil {
 		c.Header("Connection", "close")
 		return models.Errorf(models.ErrTooLarge, "the import is larger than the %d bytes an import takes", body.tooLarge.Limit)
@@ -138,11 +138,12 @@ func (s *server) importTimeline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, newImportReportJSON(id, format, opts, rep))
+	return writeJSON(c, NewImportReport(id, format, opts, rep))
 }
 
-// runImport parses r as format and imports it.
-func runImport(ctx context.Context, is ImportStore, format string, r io.Reader, opts models.ImportOptions) (models.ImportReport, error) {
+// RunImport parses r as format and imports it: the API's import and the
+// command's.
+func RunImport(ctx context.Context, is ImportStore, format string, r io.Reader, opts models.ImportOptions) (models.ImportReport, error) {
 	reader, err := models.NewImportReader(format, r)
 	if err != nil {
 		return models.ImportReport{}, err
@@ -150,7 +151,8 @@ func runImport(ctx context.Context, is ImportStore, format string, r io.Reader, 
 	return is.ImportEvents(ctx, opts, reader)
 }
 
-func newImportReportJSON(id, format string, opts models.ImportOptions, rep models.ImportReport) importReportJSON {
+// NewImportReport is the JSON report of an import, as the API answers it.
+func NewImportReport(id, format string, opts models.ImportOptions, rep models.ImportReport) any {
 	out := importReportJSON{Timeline: id, Format: format, Mode: opts.Mode, DryRun: opts.DryRun, Rows: rep.Rows,
 		Created: len(rep.Created), Updated: len(rep.Updated), Unchanged: rep.Unchanged, Retracted: len(rep.Retracted)}
 	cut := func(ids []string) []string {
