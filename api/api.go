@@ -166,6 +166,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/events/:id/revisions", handle(s.listRevisions))
 	v1.GET("/events/:id/revisions/:n", handle(s.getRevision))
 	v1.GET("/changes", handle(s.listChanges))
+	v1.GET("/timelines/:id/feed.atom", handle(s.timelineAtom))
 	// Every GET also answers HEAD (monitors and `curl -I` use it): the same
 	// handler, headers and status; net/http drops the body.
 	for _, route := range r.Routes() {

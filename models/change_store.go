@@ -101,11 +101,7 @@ func (s *Store) FindChanges(ctx context.Context, f ChangeFilter) ([]Change, bool
 	}
 	out := make([]Change, len(rows))
 	for i, r := range rows {
-		out[i] = Change{Position: r.Position, Seq: r.Seq, Kind: r.Kind, ID: r.ResourceID, Timeline: r.TimelineID,
-			Action: r.Action, Revision: r.Revision, Version: r.Version, KeyID: r.KeyID, CreatedAt: r.CreatedAt.UTC()}
-		if r.Content != nil {
-			out[i].Content = json.RawMessage(*r.Content)
-		}
+		out[i] = r.change()
 	}
 	return out, more, nil
 }
@@ -205,4 +201,28 @@ func emptyIfNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// FindRecentChanges returns the newest committed changes of kind in
+// timeline, newest first, at most limit.
+func (s *Store) FindRecentChanges(ctx context.Context, timeline, kind string, limit int) ([]Change, error) {
+	var rows []changeRow
+	if err := s.db.WithContext(ctx).Raw("SELECT "+changeColumns+" FROM changes WHERE position > 0 AND timeline_id = ? AND kind = ?"+
+		" ORDER BY position DESC, seq DESC LIMIT ?", timeline, kind, limit).Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]Change, len(rows))
+	for i, r := range rows {
+		out[i] = r.change()
+	}
+	return out, nil
+}
+
+func (r changeRow) change() Change {
+	c := Change{Position: r.Position, Seq: r.Seq, Kind: r.Kind, ID: r.ResourceID, Timeline: r.TimelineID,
+		Action: r.Action, Revision: r.Revision, Version: r.Version, KeyID: r.KeyID, CreatedAt: r.CreatedAt.UTC()}
+	if r.Content != nil {
+		c.Content = json.RawMessage(*r.Content)
+	}
+	return c
 }
