@@ -123,7 +123,7 @@ func (s *server) atomEntry(ctx context.Context, as AtomStore, base string, ch mo
 	doc := rev.Event
 	e := atomEntry{ID: fmt.Sprintf("%s/v1/events/%s/revisions/%d", base, ch.ID, ch.Revision),
 		Updated: ch.CreatedAt.Format(time.RFC3339Nano),
-		Links: []atomLink{{Rel: "alternate", Type: "application/json", Href: base + "/v1/events/" + ch.ID}}}
+		Links:   []atomLink{{Rel: "alternate", Type: "application/json", Href: base + "/v1/events/" + ch.ID}}}
 	e.Category = append(e.Category, struct {
 		Term string `xml:"term,attr"`
 	}{ch.Action})
