@@ -8,8 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+
 	"github.com/csto-timeline/timeline/models"
 )
+
+func init() {
+	// The Atom feed is validated as the string the spec says it is.
+	openapi3filter.RegisterBodyDecoder("application/atom+xml", openapi3filter.FileBodyDecoder)
+}
 
 // feedparserScript parses an Atom document from stdin with Debian's
 // python3-feedparser and prints what it understood as JSON.

@@ -296,6 +296,13 @@ var contractReadCases = []contractCase{
 	{name: "tags paged", path: "/v1/tags?limit=5", followNext: true, status: http.StatusOK, check: contractWantNextPage},
 	{name: "tags with a kind", path: "/v1/tags?kind=x", status: http.StatusBadRequest, invalidParam: "kind"},
 	{name: "tags not modified", path: "/v1/tags", conditional: true, status: http.StatusNotModified},
+	{name: "changes", path: "/v1/changes?limit=5", status: http.StatusOK},
+	{name: "changes filtered", path: "/v1/changes?kind=event,timeline&timeline=csto&limit=3", status: http.StatusOK},
+	{name: "changes as ndjson", path: "/v1/changes?format=ndjson&limit=20", status: http.StatusOK},
+	{name: "changes bad token", path: "/v1/changes?since=nope", status: http.StatusBadRequest, invalidParam: "since"},
+	{name: "timeline atom feed", path: "/v1/timelines/csto/feed.atom", status: http.StatusOK},
+	{name: "atom feed unknown timeline", path: "/v1/timelines/nope/feed.atom", status: http.StatusNotFound},
+	{name: "atom feed with a parameter", path: "/v1/timelines/csto/feed.atom?x=1", status: http.StatusBadRequest, invalidParam: "x"},
 	{name: "revisions", path: "/v1/events/csto-2002-activation/revisions", status: http.StatusOK},
 	{name: "revisions paged", path: "/v1/events/csto-2002-activation/revisions?limit=1", status: http.StatusOK},
 	{name: "revisions unknown", path: "/v1/events/no-such-event/revisions", status: http.StatusNotFound},
@@ -344,6 +351,8 @@ func contractFailureCases(f contractFailure) []contractCase {
 		{name: "tags", path: "/v1/tags", status: f.status},
 		// A store without a write side answers every revision 503.
 		{name: "revisions", path: "/v1/events/csto-2002-activation/revisions", status: http.StatusServiceUnavailable},
+		{name: "changes", path: "/v1/changes", status: http.StatusServiceUnavailable},
+		{name: "atom feed", path: "/v1/timelines/csto/feed.atom", status: http.StatusServiceUnavailable},
 		{name: "revision", path: "/v1/events/csto-2002-activation/revisions/1", status: http.StatusServiceUnavailable},
 		// Parameters are checked before the database is asked.
 		{name: "events bad limit", path: "/v1/events?limit=0", status: http.StatusBadRequest, invalidParam: "limit"},
