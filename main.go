@@ -72,6 +72,8 @@ type config struct {
 	// writeRateLimit and writeRateBurst bound what one API key may write.
 	writeRateLimit float64
 	writeRateBurst int
+	// importMaxBytes is the largest import body.
+	importMaxBytes int
 	// The http.Server's timeouts.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 }
@@ -174,6 +176,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.writeRateLimit = f
 	}
 	c.writeRateBurst = integer("WRITE_RATE_LIMIT_BURST", 20)
+	c.importMaxBytes = integer("IMPORT_MAX_BYTES", api.DefaultImportBodyLimit)
 	c.readHeaderTimeout = duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second)
 	c.readTimeout = duration("HTTP_READ_TIMEOUT", 15*time.Second)
 	c.writeTimeout = duration("HTTP_WRITE_TIMEOUT", 60*time.Second)
@@ -294,7 +297,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 	router, err := api.New(store, api.Config{Logger: log, Spec: openAPISpec, CursorKey: []byte(cfg.cursorKey),
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge,
-		WriteRateLimit: cfg.writeRateLimit, WriteRateBurst: cfg.writeRateBurst})
+		WriteRateLimit: cfg.writeRateLimit, WriteRateBurst: cfg.writeRateBurst, ImportBodyLimit: int64(cfg.importMaxBytes)})
 	if err != nil {
 		return err
 	}

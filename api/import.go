@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,6 +27,9 @@ var _ ImportStore = (*models.Store)(nil)
 
 // DefaultImportBodyLimit is the import's body limit when none is configured.
 const DefaultImportBodyLimit = 64 << 20
+
+// importTimeout is how long an import may take to read and write.
+const importTimeout = 30 * time.Minute
 
 // maxReportIDs bounds each list of ids in an import report.
 const maxReportIDs = 1000
@@ -129,6 +133,11 @@ func (s *server) importTimeline(c *gin.Context) error {
 	if err := p.err(); err != nil {
 		return err
 	}
+	// An import reads its body while it writes: it may take longer than
+	// the server's read and write timeouts allow an ordinary request.
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Now().Add(importTimeout))
+	_ = rc.SetWriteDeadline(time.Now().Add(importTimeout))
 	body := &watchedBody{r: c.Request.Body}
 	rep, err := RunImport(c.Request.Context(), is, format, body, opts)
 	if body.tooLarge != nil {
@@ -138,6 +147,7 @@ func (s *server) importTimeline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	_ = s.extendWriteDeadline(c)
 	return writeJSON(c, NewImportReport(id, format, opts, rep))
 }
 
