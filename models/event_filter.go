@@ -27,6 +27,10 @@ type EventFilter struct {
 	// Query keeps events whose search text (title, summary, quotes, actor
 	// and place names) matches a full-text query.
 	Query SearchQuery
+	// UpdatedSince, when set, keeps events last changed at or after it: a
+	// convenience for mirrors, less exact than the change feed (a
+	// transaction that commits late can carry an earlier time).
+	UpdatedSince time.Time
 
 	// Relevance sorts by search rank, best first, then by (start_date, id);
 	// it needs a Query. Descending does not apply to it.
@@ -209,6 +213,9 @@ func (s *Store) where(f EventFilter) *sqlWhere {
 	}
 	if len(f.Tags) > 0 {
 		w.add("e.id IN (SELECT et.event_id FROM event_tags et WHERE et.tag IN ?)", f.Tags)
+	}
+	if !f.UpdatedSince.IsZero() {
+		w.add("e.updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	if !f.Query.IsZero() {
 		c, a := s.searchCondition(f.Query)

@@ -471,3 +471,33 @@ func TestChangeFeedNDJSONAndFilters(t *testing.T) {
 		}
 	})
 }
+
+// TestEventsUpdatedSince: updated_since keeps the events changed at or
+// after the time, on lists and exports alike.
+func TestEventsUpdatedSince(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			time.Sleep(20 * time.Millisecond)
+			since := time.Now().UTC()
+			d := feedDoc("updated-since-1", "Changed after the mark")
+			if _, _, err := b.store.CreateEvent(context.Background(), d, models.WriteMeta{KeyID: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			q := url.QueryEscape(since.Format(time.RFC3339Nano))
+			r := b.get(t, "/v1/events?updated_since="+q)
+			var page struct {
+				Data []struct{ ID string } `json:"data"`
+			}
+			if err := json.Unmarshal(r.body, &page); err != nil {
+				t.Fatalf("%v: %s", err, r.body)
+			}
+			if len(page.Data) != 1 || page.Data[0].ID != "updated-since-1" {
+				t.Errorf("updated_since=%s: got %+v, want only updated-since-1", since.Format(time.RFC3339Nano), page.Data)
+			}
+			r = b.get(t, "/v1/events.ndjson?updated_since=2000-01-01T00:00:00Z")
+			if n := bytes.Count(r.body, []byte("\n")); n != 46 {
+				t.Errorf("updated_since=2000: got %d events, want 46", n)
+			}
+		})
+	}
+}

@@ -297,6 +297,8 @@ var contractReadCases = []contractCase{
 	{name: "tags with a kind", path: "/v1/tags?kind=x", status: http.StatusBadRequest, invalidParam: "kind"},
 	{name: "tags not modified", path: "/v1/tags", conditional: true, status: http.StatusNotModified},
 	{name: "changes", path: "/v1/changes?limit=5", status: http.StatusOK},
+	{name: "events updated since", path: "/v1/events?updated_since=2000-01-01T00:00:00Z&limit=3", status: http.StatusOK},
+	{name: "events bad updated_since", path: "/v1/events?updated_since=yesterday", status: http.StatusBadRequest, invalidParam: "updated_since"},
 	{name: "changes filtered", path: "/v1/changes?kind=event,timeline&timeline=csto&limit=3", status: http.StatusOK},
 	{name: "changes as ndjson", path: "/v1/changes?format=ndjson&limit=20", status: http.StatusOK},
 	{name: "changes bad token", path: "/v1/changes?since=nope", status: http.StatusBadRequest, invalidParam: "since"},
