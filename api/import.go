@@ -31,9 +31,6 @@ const DefaultImportBodyLimit = 64 << 20
 // importTimeout is how long an import may take to read and write.
 const importTimeout = 30 * time.Minute
 
-// maxReportIDs bounds each list of ids in an import report.
-const maxReportIDs = 1000
-
 type importReportJSON struct {
 	Timeline  string `json:"timeline"`
 	Format    string `json:"format"`
@@ -45,7 +42,7 @@ type importReportJSON struct {
 	Unchanged int    `json:"unchanged"`
 	Retracted int    `json:"retracted"`
 	// IDs lists the ids created, updated and retracted, each list cut at
-	// maxReportIDs (then IDsTruncated is true).
+	// models.MaxReportIDs (then IDsTruncated is true).
 	IDs          importIDsJSON `json:"ids"`
 	IDsTruncated bool          `json:"ids_truncated"`
 }
@@ -163,15 +160,8 @@ func RunImport(ctx context.Context, is ImportStore, format string, r io.Reader, 
 
 // NewImportReport is the JSON report of an import, as the API answers it.
 func NewImportReport(id, format string, opts models.ImportOptions, rep models.ImportReport) any {
-	out := importReportJSON{Timeline: id, Format: format, Mode: opts.Mode, DryRun: opts.DryRun, Rows: rep.Rows,
-		Created: len(rep.Created), Updated: len(rep.Updated), Unchanged: rep.Unchanged, Retracted: len(rep.Retracted)}
-	cut := func(ids []string) []string {
-		if len(ids) > maxReportIDs {
-			out.IDsTruncated = true
-			return ids[:maxReportIDs]
-		}
-		return ids
-	}
-	out.IDs = importIDsJSON{Created: cut(rep.Created), Updated: cut(rep.Updated), Retracted: cut(rep.Retracted)}
-	return out
+	return importReportJSON{Timeline: id, Format: format, Mode: opts.Mode, DryRun: opts.DryRun, Rows: rep.Rows,
+		Created: rep.Created, Updated: rep.Updated, Unchanged: rep.Unchanged, Retracted: rep.Retracted,
+		IDs:          importIDsJSON{Created: rep.CreatedIDs, Updated: rep.UpdatedIDs, Retracted: rep.RetractedIDs},
+		IDsTruncated: rep.IDsTruncated}
 }

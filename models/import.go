@@ -55,14 +55,29 @@ type ImportOptions struct {
 	Meta     WriteMeta
 }
 
-// ImportReport says what an import did, or would do in a dry run.
+// ImportReport says what an import did, or would do in a dry run: how
+// many events, and the ids of the first MaxReportIDs of each kind.
 type ImportReport struct {
-	Rows      int
-	Created   []string
-	Updated   []string
-	Unchanged int
-	Retracted []string
-	DryRun    bool
+	Rows                        int
+	Created, Updated, Unchanged int
+	Retracted                   int
+	CreatedIDs, UpdatedIDs      []string
+	RetractedIDs                []string
+	IDsTruncated                bool
+	DryRun                      bool
+}
+
+// MaxReportIDs bounds each list of ids in an ImportReport, so that the
+// report does not grow with the file.
+const MaxReportIDs = 1000
+
+func (r *ImportReport) note(ids *[]string, n *int, id string) {
+	*n++
+	if len(*ids) < MaxReportIDs {
+		*ids = append(*ids, id)
+	} else {
+		r.IDsTruncated = true
+	}
 }
 
 // errDryRun rolls back a dry run after its report is complete.
@@ -76,7 +91,7 @@ var errDryRun = errors.New("dry run")
 // problem as "<where>: <pointer>"; ErrNotFound for an unknown timeline;
 // what opts.Meta.Allow returns; a reader's error.
 func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportReader) (ImportReport, error) {
-	rep := ImportReport{DryRun: opts.DryRun, Created: []string{}, Updated: []string{}, Retracted: []string{}}
+	rep := ImportReport{DryRun: opts.DryRun, CreatedIDs: []string{}, UpdatedIDs: []string{}, RetractedIDs: []string{}}
 	problems := &ValidationError{In: InBody}
 	add := func(at string, fields []FieldError) {
 		for _, f := range fields {
@@ -138,9 +153,9 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 			case err != nil:
 				return err
 			case res == Created:
-				rep.Created = append(rep.Created, d.ID)
+				rep.note(&rep.CreatedIDs, &rep.Created, d.ID)
 			default:
-				rep.Updated = append(rep.Updated, d.ID)
+				rep.note(&rep.UpdatedIDs, &rep.Updated, d.ID)
 			}
 		}
 		if err := problems.Err(); err != nil {
@@ -154,7 +169,7 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 		if opts.DryRun {
 			return errDryRun
 		}
-		if len(rep.Created)+len(rep.Updated)+len(rep.Retracted) == 0 {
+		if rep.Created+rep.Updated+rep.Retracted == 0 {
 			return errUnchanged // keep the dataset version, and the ETags
 		}
 		return nil
@@ -183,7 +198,7 @@ func (s *Store) retractAbsent(ctx context.Context, opts ImportOptions, listed ma
 		if err := s.retractLocked(ctx, id, opts.Meta, now); err != nil {
 			return err
 		}
-		rep.Retracted = append(rep.Retracted, id)
+		rep.note(&rep.RetractedIDs, &rep.Retracted, id)
 	}
 	return nil
 }
