@@ -6,6 +6,7 @@
 //	timeline migrate      apply pending schema migrations
 //	timeline seed         load the curated datasets (idempotent)
 //	timeline keys ...     create, list and revoke API keys for writes
+//	timeline import ...   import a whole timeline from a file (see import_cmd.go)
 //	timeline healthcheck  exit 0 if this host's server answers /readyz with 200
 //	timeline help         print the commands and environment variables
 //
@@ -91,6 +92,8 @@ type config struct {
 	// writeRateLimit and writeRateBurst bound what one API key may write.
 	writeRateLimit float64
 	writeRateBurst int
+	// importMaxBytes is the largest import body.
+	importMaxBytes int
 	// The http.Server's timeouts.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 	// scale configures replicas, the query mode and the rate limit share.
@@ -225,6 +228,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.writeRateLimit = f
 	}
 	c.writeRateBurst = integer("WRITE_RATE_LIMIT_BURST", 20)
+	c.importMaxBytes = integer("IMPORT_MAX_BYTES", api.DefaultImportBodyLimit)
 	c.readHeaderTimeout = duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second)
 	c.readTimeout = duration("HTTP_READ_TIMEOUT", 15*time.Second)
 	c.writeTimeout = duration("HTTP_WRITE_TIMEOUT", 60*time.Second)
@@ -294,6 +298,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	case "keys":
 		return runKeys(ctx, args[2:], getenv, stdout)
+	case "import":
+		return runImport(ctx, args[2:], getenv, stdout)
 	case "serve", "migrate", "seed", "healthcheck":
 	default:
 		return fmt.Errorf("unknown command %q: the commands are %s (timeline help lists them with the environment variables)",
@@ -409,7 +415,8 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 		TrustedProxies: cfg.trustedProxies, Ready: func() bool { return !draining.Load() },
 		RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, RateLimitLoopback: cfg.rateLimitLoopback,
 		WriteTimeout: cfg.writeTimeout, CacheMaxAge: cfg.cacheMaxAge, MetricsMux: metricsMux,
-		MaxExports: cfg.maxExports, WriteRateLimit: cfg.writeRateLimit, WriteRateBurst: cfg.writeRateBurst})
+		MaxExports: cfg.maxExports, WriteRateLimit: cfg.writeRateLimit, WriteRateBurst: cfg.writeRateBurst,
+		ImportBodyLimit: int64(cfg.importMaxBytes)})
 	if err != nil {
 		return err
 	}
@@ -475,7 +482,7 @@ func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logge
 }
 
 // commands are the subcommands run accepts.
-var commands = []string{"serve", "migrate", "seed", "keys", "healthcheck", "help"}
+var commands = []string{"serve", "migrate", "seed", "keys", "import", "healthcheck", "help"}
 
 // usage is what `timeline help` prints. Keep its variables in step with the
 // README's configuration table (a test compares them).
@@ -492,6 +499,8 @@ Commands:
                keys create --name NAME --scope SCOPE [--timeline ID] [--expires DURATION]
                keys list
                keys revoke ID
+  import       import a whole timeline from a file, through the write path:
+               import --timeline ID [--format F] [--mode merge|replace] [--dry-run] FILE
   healthcheck  GET /readyz from the server at ADDR or PORT on this host;
                exit 0 on 200, 1 otherwise (for container health checks)
   help         print this text (also -h, --help)
@@ -523,6 +532,12 @@ Environment variables:
   RATE_LIMIT_BURST          requests one client IP may send at once (20)
   WRITE_RATE_LIMIT_RPS      writes a second per API key; 0: no limit (5)
   WRITE_RATE_LIMIT_BURST    writes one API key may send at once (20)
+  DATABASE_REPLICA_URLS     comma-separated postgres:// URLs of read replicas (unset)
+  REPLICA_MAX_LAG           a replica further behind leaves rotation (10s)
+  REPLICA_CHECK_INTERVAL    how often each replica's health and lag are checked (1s)
+  DB_QUERY_EXEC_MODE        pgx query mode; exec is safe behind PgBouncer (exec)
+  RATE_LIMIT_INSTANCES      instances sharing RATE_LIMIT_RPS and RATE_LIMIT_BURST (1)
+  IMPORT_MAX_BYTES          the largest body POST /v1/timelines/{id}/import takes (64 MiB)
   HTTP_READ_HEADER_TIMEOUT  time to send a request's headers (5s)
   HTTP_READ_TIMEOUT         time to send a whole request (15s)
   HTTP_WRITE_TIMEOUT        time to write a response, or each chunk of an export (60s)

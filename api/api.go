@@ -101,6 +101,9 @@ type Config struct {
 	// off. It is apart from the per-IP limit, which writes skip.
 	WriteRateLimit float64
 	WriteRateBurst int
+	// ImportBodyLimit is the largest body POST /v1/timelines/{id}/import
+	// takes; zero means DefaultImportBodyLimit.
+	ImportBodyLimit int64
 }
 
 // DefaultCursorKey signs cursors when Config.CursorKey is empty. It is in
@@ -222,6 +225,8 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	v1.GET("/tags", handle(s.listTags))
 	v1.GET("/events/:id/revisions", handle(s.listRevisions))
 	v1.GET("/events/:id/revisions/:n", handle(s.getRevision))
+	v1.GET("/changes", handle(s.listChanges))
+	v1.GET("/timelines/:id/feed.atom", handle(s.timelineAtom))
 	// The pages for people (pages*.go), and /oembed, which describes
 	// them to CMSs. HTML pages are not API operations: openapi.yaml
 	// documents /oembed only.
@@ -260,6 +265,11 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	w.POST("/places", records, once, handle(s.createRecord(placeRecord())))
 	w.PATCH("/places/:id", records, once, handle(s.patchRecord(placeRecord())))
 	w.POST("/sources", records, once, handle(s.createRecord(sourceRecord())))
+	importLimit := cfg.ImportBodyLimit
+	if importLimit <= 0 {
+		importLimit = DefaultImportBodyLimit
+	}
+	w.POST("/timelines/:id/import", bodyLimit(importLimit), once, handle(s.importTimeline))
 	w.PATCH("/sources/:id", records, once, handle(s.patchRecord(sourceRecord())))
 	return r, nil
 }

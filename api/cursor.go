@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/csto-timeline/timeline/models"
 )
@@ -64,6 +65,9 @@ func queryFingerprint(f models.EventFilter) string {
 	}
 	if f.Relevance {
 		canon += "|sort=relevance"
+	}
+	if !f.UpdatedSince.IsZero() {
+		canon += "|us=" + f.UpdatedSince.UTC().Format(time.RFC3339Nano)
 	}
 	sum := sha256.Sum256([]byte(canon))
 	return base64.RawURLEncoding.EncodeToString(sum[:12])

@@ -78,7 +78,7 @@ func (s *server) idempotent() gin.HandlerFunc {
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		h := sha256.New()
-		for _, part := range []string{c.Request.Method, c.Request.URL.Path, c.GetHeader("Content-Type"), c.GetHeader("If-Match")} {
+		for _, part := range []string{c.Request.Method, c.Request.URL.RequestURI(), c.GetHeader("Content-Type"), c.GetHeader("If-Match")} {
 			io.WriteString(h, part+"\n")
 		}
 		h.Write(body)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -211,6 +212,13 @@ func (p *params) filter() models.EventFilter {
 		}
 		f.To = last
 	}
+	if s, ok := p.single("updated_since"); ok {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			p.errs.Add("updated_since", "%q is not an RFC 3339 time such as 2026-11-29T10:00:00Z", s)
+		}
+		f.UpdatedSince = t
+	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
 		p.errs.Add("to", "%s ends before from=%s starts", p.values.Get("to"), p.values.Get("from"))
 	}
@@ -218,7 +226,7 @@ func (p *params) filter() models.EventFilter {
 }
 
 // filterParams are the names filter reads.
-var filterParams = []string{"timeline", "year", "from", "to", "match", "type", "status", "actor", "place", "tag", "q"}
+var filterParams = []string{"timeline", "year", "from", "to", "match", "type", "status", "actor", "place", "tag", "q", "updated_since"}
 
 // limit reads the page size.
 func (p *params) limit() int {

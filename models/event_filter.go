@@ -27,6 +27,10 @@ type EventFilter struct {
 	// Query keeps events whose search text (title, summary, quotes, actor
 	// and place names) matches a full-text query.
 	Query SearchQuery
+	// UpdatedSince, when set, keeps events last changed at or after it: a
+	// convenience for mirrors, less exact than the change feed (a
+	// transaction that commits late can carry an earlier time).
+	UpdatedSince time.Time
 
 	// Relevance sorts by search rank, best first, then by (start_date, id);
 	// it needs a Query. Descending does not apply to it.
@@ -230,6 +234,9 @@ func (s *Store) whereProbing(f EventFilter, probe bool) *sqlWhere {
 	if len(f.Tags) > 0 {
 		c, a := link("event_tags", "tag", f.Tags)
 		w.add(c, a...)
+	}
+	if !f.UpdatedSince.IsZero() {
+		w.add("e.updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	if !f.Query.IsZero() {
 		c, a := s.searchCondition(f.Query)

@@ -240,10 +240,13 @@ func (s *Store) addRevision(ctx context.Context, id, timeline string, version in
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Exec(`INSERT INTO event_revisions
+	if err := s.db.WithContext(ctx).Exec(`INSERT INTO event_revisions
 		(event_id, revision, version, action, timeline_id, content, key_id, comment, created_at)
 		SELECT ?, COALESCE(MAX(revision), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM event_revisions WHERE event_id = ?`,
-		id, version, action, timeline, string(content), m.KeyID, m.Comment, now, id).Error
+		id, version, action, timeline, string(content), m.KeyID, m.Comment, now, id).Error; err != nil {
+		return err
+	}
+	return s.recordEventChange(ctx, id, timeline, action, version, content, m.KeyID, now)
 }
 
 // RetractEvent retracts event id, provided its current version is

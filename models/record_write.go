@@ -230,6 +230,9 @@ func (s *Store) DeleteTimeline(ctx context.Context, id string, ifVersion int64) 
 		if err := db.Exec("DELETE FROM timelines WHERE id = ?", id).Error; err != nil {
 			return Unchanged, err
 		}
+		if err := tx.recordTimelineDeletion(ctx, id, ifVersion+1, time.Now().UTC()); err != nil {
+			return Unchanged, err
+		}
 		return Updated, nil
 	})
 	return err

@@ -92,6 +92,9 @@ func (s *Store) upsert(ctx context.Context, table, id string, record any, cols [
 	if err := s.bumpVersion(ctx, now); err != nil {
 		return Unchanged, err
 	}
+	if err := s.recordRecordChange(ctx, table, id, result, record, now); err != nil {
+		return Unchanged, translate(err)
+	}
 	return result, nil
 }
 

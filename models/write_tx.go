@@ -46,8 +46,14 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *Store, now time.Time) e
 		if err := fn(tx, now); err != nil {
 			return err
 		}
-		return tx.sql.endWrite(ctx, tx, now)
+		if err := tx.sql.endWrite(ctx, tx, now); err != nil {
+			return err
+		}
+		return tx.assignChanges(ctx) // the feed's position, under the dataset lock
 	})
+	if err == nil {
+		s.signalChanges()
+	}
 	if errors.Is(err, errUnchanged) {
 		return errUnchanged
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/csto-timeline/timeline/api"
 	"github.com/csto-timeline/timeline/models"
 )
 
@@ -128,6 +129,20 @@ func contractWriteCases(t *testing.T, b *backend) []contractCase {
 			w("patch "+name+" without If-Match", "PATCH", r.item, scope, m, r.patch, "", 428),
 		)
 	}
+	const imp = "/v1/timelines/csto/import"
+	tjs := `{"events": [{"unique_id": "contract-import", "start_date": {"year": 2001}, "text": {"headline": "Imported"},
+		"group": "meeting", "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote."}]}]}`
+	cases = append(cases,
+		w("import", "POST", imp, "writer", j, tjs, "", 200),
+		w("import dry run", "POST", imp+"?dry_run=true&mode=replace", "writer", j, tjs, "", 200),
+		w("import bad mode", "POST", imp+"?mode=sometimes", "writer", j, tjs, "", 400),
+		w("import without key", "POST", imp, "none", j, tjs, "", 401),
+		w("import elsewhere", "POST", imp, "bound", j, tjs, "", 403),
+		w("import into an unknown timeline", "POST", "/v1/timelines/no-such-thing/import", "writer", j, tjs, "", 404),
+		w("import as text", "POST", imp, "writer", "text/plain", tjs, "", 415),
+		w("import too large", "POST", imp, "writer", j, strings.Repeat(" ", api.DefaultImportBodyLimit+1), "", 413),
+		w("import invalid", "POST", imp, "writer", j, `{"events": [{"text": {"headline": ""}}]}`, "", 422),
+	)
 	cases = append(cases,
 		w("delete timeline without key", "DELETE", "/v1/timelines/contract-tl", "none", "", "", `"v2"`, 401),
 		w("delete timeline as writer", "DELETE", "/v1/timelines/contract-tl", "writer", "", "", `"v2"`, 403),
