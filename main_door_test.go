@@ -21,9 +21,14 @@ func TestHelp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, config, _ := strings.Cut(string(readme), "\n## Configuration\n")
-	config, _, _ = strings.Cut(config, "\n## ")
-	vars := regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\|").FindAllStringSubmatch(config, -1)
+	// Every table headed "variable | default | meaning" documents
+	// variables: the configuration table, and the one of "Scaling out".
+	var config strings.Builder
+	for _, table := range strings.Split(string(readme), "| variable | default | meaning |\n")[1:] {
+		table, _, _ = strings.Cut(table, "\n\n")
+		config.WriteString(table + "\n")
+	}
+	vars := regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\|").FindAllStringSubmatch(config.String(), -1)
 	if len(vars) < 20 {
 		t.Fatalf("found %d variables in README.md's configuration table, want the whole table", len(vars))
 	}
