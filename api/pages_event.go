@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -49,11 +50,15 @@ type eventPageData struct {
 	JSONLD map[string]any
 	// APIURL is the event in the API.
 	APIURL string
-	// Revisions is the event's editorial history, newest first. It stays
-	// empty until the store records revisions; the template already
-	// shows the section whenever there are any.
+	// Revisions is the event's editorial history, newest first: the last
+	// maxPageRevisions of them (the API pages through all of them).
 	Revisions []revisionItem
+	// RevisionsURL is the whole history in the API.
+	RevisionsURL string
 }
+
+// maxPageRevisions is how many revisions an event page lists.
+const maxPageRevisions = 20
 
 // revisionItem is one entry of an event's editorial history.
 type revisionItem struct {
@@ -93,6 +98,21 @@ func (s *server) eventPage(c *gin.Context) (string, any, error) {
 		APIURL:   base + "/v1/events/" + url.PathEscape(e.ID),
 	}
 	d.JSONLD = eventJSONLD(e, d.Canonical)
+	if s.writes != nil {
+		revs, _, err := s.writes.FindRevisions(ctx, id, 0, maxPageRevisions)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, r := range revs {
+			what := r.Action
+			if r.Comment != "" {
+				what += ": " + r.Comment
+			}
+			d.Revisions = append(d.Revisions, revisionItem{When: r.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+				Who: "key " + r.KeyID, What: "revision " + strconv.FormatInt(r.Revision, 10) + ", " + what})
+		}
+		d.RevisionsURL = d.APIURL + "/revisions"
+	}
 	return "event", d, nil
 }
 

@@ -414,6 +414,13 @@ func TestPagesEventPage(t *testing.T) {
 					t.Errorf("/events/%s does not show actor %q", e.ID, a.Name)
 				}
 			}
+			// The seed wrote the event through the write path: its
+			// history starts with the seed's creation.
+			for _, want := range []string{"Revision history", "key seed: revision 1, create", "/v1/events/" + e.ID + "/revisions"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("/events/%s does not show %q", e.ID, want)
+				}
+			}
 			scripts := pagesFind(doc, "script", "type", "application/ld+json")
 			if len(scripts) != 1 {
 				t.Fatalf("/events/%s: got %d JSON-LD scripts, want 1", e.ID, len(scripts))
