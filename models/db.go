@@ -101,6 +101,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, connectCause(err))
 	}
 	if dialect == DialectPostgres {
+		// The listener's connection counts against the configured bound.
+		if n := sqlDB.Stats().MaxOpenConnections; n > 1 {
+			sqlDB.SetMaxOpenConns(n - 1) // database/sql lowers the idle bound with it
+		}
 		dsn, _ := withStatementTimeout(cfg.DatabaseURL, 0)
 		if s.state, err = newStateCache(db, withConnectTimeout(dsn)); err != nil {
 			sqlDB.Close()
