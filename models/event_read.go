@@ -89,16 +89,16 @@ func (s *Store) readRelations(ctx context.Context, events []Event) error {
 		list = "{" + strings.Join(quoted, ",") + "}"
 	}
 	query := `SELECT 0 AS k, ea.event_id AS owner, ea.position AS pos, a.id AS c1, a.name AS c2, a.kind AS c3, ea.role AS c4,
-		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9
+		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9, NULL AS c10, NULL AS c11, NULL AS c12
 	FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id ` + in + `
-	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 	FROM actor_aliases aa WHERE aa.actor_id IN (SELECT ea.actor_id FROM event_actors ea WHERE ea.event_id ` + in + `)
-	UNION ALL SELECT 2, ep.event_id, ep.position, pl.id, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL
+	UNION ALL SELECT 2, ep.event_id, ep.position, pl.id, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 	FROM event_places ep JOIN places pl ON pl.id = ep.place_id WHERE ep.event_id ` + in + `
-	UNION ALL SELECT 3, et.event_id, et.position, et.tag, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	UNION ALL SELECT 3, et.event_id, et.position, et.tag, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 	FROM event_tags et WHERE et.event_id ` + in + `
 	UNION ALL SELECT 4, c.event_id, c.position, so.id, so.title, so.author, so.publisher, ` + published + `, so.url, so.note,
-		c.quote, c.note
+		c.quote, c.note, so.issue, so.author_affiliations, so.outside_fields
 	FROM citations c JOIN sources so ON so.id = c.source_id WHERE c.event_id ` + in + `
 	ORDER BY 1, 2, 3`
 	rows, err := s.db.WithContext(ctx).Raw(query, list, list, list, list, list).Rows()
@@ -109,10 +109,10 @@ func (s *Store) readRelations(ctx context.Context, events []Event) error {
 	var (
 		kind, pos int
 		owner     string
-		c         [9]sql.NullString
+		c         [12]sql.NullString
 		aliases   = map[string][]string{}
 	)
-	dest := []any{&kind, &owner, &pos, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8]}
+	dest := []any{&kind, &owner, &pos, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8], &c[9], &c[10], &c[11]}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return translate(err)
@@ -142,7 +142,8 @@ func (s *Store) readRelations(ctx context.Context, events []Event) error {
 			}
 			e.Citations = append(e.Citations, Citation{
 				Source: Source{ID: c[0].String, Title: c[1].String, Author: c[2].String, Publisher: c[3].String,
-					Published: published, URL: c[5].String, Note: c[6].String},
+					Published: published, URL: c[5].String, Note: c[6].String, Issue: c[9].String,
+					AuthorAffiliations: parseList(c[10].String), OutsideFields: parseList(c[11].String)},
 				Quote: c[7].String, Note: c[8].String,
 			})
 		}

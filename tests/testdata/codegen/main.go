@@ -57,7 +57,7 @@ func run(base string) error {
 		return fmt.Errorf("listEvents: no events")
 	}
 
-	one, err := c.GetEventWithResponse(ctx, out.ListIDs[0])
+	one, err := c.GetEventWithResponse(ctx, out.ListIDs[0], nil)
 	if err != nil {
 		return fmt.Errorf("getEvent: %w", err)
 	}
@@ -70,7 +70,7 @@ func run(base string) error {
 		out.GetQuotes = append(out.GetQuotes, s.Quote)
 	}
 
-	missing, err := c.GetEventWithResponse(ctx, "no-such-event")
+	missing, err := c.GetEventWithResponse(ctx, "no-such-event", nil)
 	if err != nil {
 		return fmt.Errorf("getEvent missing: %w", err)
 	}
