@@ -268,15 +268,16 @@ func TestComposeAPIStopGrace(t *testing.T) {
 }
 
 // TestComposeOneImage: the app image is built once (by one service) and
-// run by migrate, seed and api under the same name.
+// run by migrate, seed, api and the scale profile's api-1 and api-2 under
+// the same name.
 func TestComposeOneImage(t *testing.T) {
-	p := composeProject(t)
+	p := composeScaleProject(t)
 	var builders []string
 	image := composeService(t, p, "api").Image
 	if image == "" {
 		t.Fatal("api image: got none, want a name the other app services share")
 	}
-	for _, name := range composeAppServices {
+	for _, name := range append(slices.Clone(composeAppServices), "api-1", "api-2") {
 		svc := composeService(t, p, name)
 		if svc.Build != nil {
 			builders = append(builders, name)
@@ -293,14 +294,50 @@ func TestComposeOneImage(t *testing.T) {
 // composeSecretName matches variable names that hold secrets.
 var composeSecretName = regexp.MustCompile(`PASSWORD|SECRET|TOKEN|KEY`)
 
+// composeSecretMounted reports whether svc mounts the compose secret name.
+func composeSecretMounted(svc types.ServiceConfig, name string) bool {
+	return slices.ContainsFunc(svc.Secrets, func(s types.ServiceSecretConfig) bool { return s.Source == name })
+}
+
+// composeURLPassword reports whether one of the comma-separated URLs in
+// list carries a password.
+func composeURLPassword(t *testing.T, list string) bool {
+	t.Helper()
+	for _, raw := range strings.Split(list, ",") {
+		if raw = strings.TrimSpace(raw); raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatalf("URL %q: %v", raw, err)
+		}
+		if _, ok := u.User.Password(); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // TestComposeNoInlineSecrets: no password or key is written in
-// compose.yaml; each comes from a compose secret file, and the services
-// that need one mount it.
+// compose.yaml, for the default stack or the profile "scale"; each comes
+// from a compose secret file, and the services that need one mount it.
 func TestComposeNoInlineSecrets(t *testing.T) {
-	p := composeProject(t)
+	p := composeScaleProject(t)
 	for name, svc := range p.Services {
 		for k, v := range svc.Environment {
-			if v == nil || !composeSecretName.MatchString(k) {
+			if v == nil {
+				continue
+			}
+			if strings.Contains(*v, "://") && composeURLPassword(t, *v) {
+				t.Errorf("service %q environment %s: got a URL with a password, want the password from a secret", name, k)
+			}
+			if k == "PGPASSFILE" {
+				if secret, ok := strings.CutPrefix(*v, "/run/secrets/"); !ok || !composeSecretMounted(svc, secret) {
+					t.Errorf("service %q PGPASSFILE: got %q, want a secret the service mounts", name, *v)
+				}
+				continue
+			}
+			if !composeSecretName.MatchString(k) {
 				continue
 			}
 			if !strings.HasSuffix(k, "_FILE") || !strings.HasPrefix(*v, "/run/secrets/") {
@@ -308,34 +345,50 @@ func TestComposeNoInlineSecrets(t *testing.T) {
 				continue
 			}
 			secret := strings.TrimPrefix(*v, "/run/secrets/")
-			if !slices.ContainsFunc(svc.Secrets, func(s types.ServiceSecretConfig) bool { return s.Source == secret }) {
+			if !composeSecretMounted(svc, secret) {
 				t.Errorf("service %q: %s names secret %q, which the service does not mount", name, k, secret)
 			}
 		}
-		if u := svc.Environment["DATABASE_URL"]; u != nil {
-			parsed, err := url.Parse(*u)
-			if err != nil {
-				t.Fatalf("service %q DATABASE_URL: %v", name, err)
-			}
-			if _, ok := parsed.User.Password(); ok {
-				t.Errorf("service %q DATABASE_URL: got a password in it, want DATABASE_PASSWORD_FILE", name)
-			}
+		// A replica URL has no password of its own: pgx reads it from
+		// PGPASSFILE (DATABASE_PASSWORD_FILE applies to DATABASE_URL only).
+		if u := svc.Environment["DATABASE_REPLICA_URLS"]; u != nil && *u != "" && svc.Environment["PGPASSFILE"] == nil {
+			t.Errorf("service %q: got DATABASE_REPLICA_URLS without PGPASSFILE, want the replica password from a secret", name)
 		}
 	}
-	for _, secret := range []string{"db_password", "cursor_key"} {
+	// No file the containers read holds a password either: the
+	// configuration written in compose.yaml names none, and PgBouncer's
+	// user list is written at start from the secret.
+	for name, c := range p.Configs {
+		if c.File != "" {
+			t.Errorf("config %q: got file %q, want content written in compose.yaml", name, c.File)
+		}
+		if strings.Contains(c.Content, "timeline:timeline") || regexp.MustCompile(`(?m)^"timeline" "[^"]`).MatchString(c.Content) {
+			t.Errorf("config %q: got a password in its content, want it read from /run/secrets", name)
+		}
+	}
+	for _, secret := range []string{"db_password", "cursor_key", "db_pgpass"} {
 		s, ok := p.Secrets[secret]
 		if !ok || s.File == "" {
 			t.Errorf("secret %q: got %+v, want one defined from a file", secret, s)
 		}
 	}
-	for _, name := range composeAppServices {
+	for _, name := range append(slices.Clone(composeAppServices), "api-1", "api-2") {
 		if v := composeService(t, p, name).Environment["DATABASE_PASSWORD_FILE"]; v == nil {
 			t.Errorf("service %q: got no DATABASE_PASSWORD_FILE, want the database password from a secret", name)
 		}
 	}
 	// serve refuses the built-in cursor key against PostgreSQL.
-	if v := composeService(t, p, "api").Environment["CURSOR_KEY_FILE"]; v == nil {
-		t.Error("api: got no CURSOR_KEY_FILE, want the cursor key from a secret")
+	for _, name := range []string{"api", "api-1", "api-2"} {
+		if v := composeService(t, p, name).Environment["CURSOR_KEY_FILE"]; v == nil {
+			t.Errorf("%s: got no CURSOR_KEY_FILE, want the cursor key from a secret", name)
+		}
+	}
+	// The services that log in to PostgreSQL without the app's
+	// DATABASE_PASSWORD_FILE read the password secret themselves.
+	for _, name := range []string{"db-replica", "pgbouncer-primary", "pgbouncer-replica"} {
+		if !composeSecretMounted(composeService(t, p, name), "db_password") {
+			t.Errorf("service %q: got no db_password secret, want the password from it", name)
+		}
 	}
 }
 
@@ -354,32 +407,46 @@ func TestComposeAPIHealthcheck(t *testing.T) {
 // TestComposeMetricsNotPublished: /metrics is on METRICS_ADDR, whose port
 // is not published; only the API port is.
 func TestComposeMetricsNotPublished(t *testing.T) {
-	api := composeService(t, composeProject(t), "api")
-	addr := api.Environment["METRICS_ADDR"]
-	if addr == nil || *addr == "" {
-		t.Fatal("api METRICS_ADDR: got unset, want /metrics on a listener of its own")
-	}
-	_, port, err := net.SplitHostPort(*addr)
-	if err != nil {
-		t.Fatalf("api METRICS_ADDR %q: %v", *addr, err)
-	}
-	for _, p := range api.Ports {
-		if p.Target != 8080 {
-			t.Errorf("api ports: got %+v published, want only 8080", p)
+	p := composeScaleProject(t)
+	for _, name := range []string{"api", "api-1", "api-2"} {
+		api := composeService(t, p, name)
+		addr := api.Environment["METRICS_ADDR"]
+		if addr == nil || *addr == "" {
+			t.Fatalf("%s METRICS_ADDR: got unset, want /metrics on a listener of its own", name)
 		}
-		if port == "8080" || p.Published == port {
-			t.Errorf("api ports: the metrics port %s is published", port)
+		_, port, err := net.SplitHostPort(*addr)
+		if err != nil {
+			t.Fatalf("%s METRICS_ADDR %q: %v", name, *addr, err)
+		}
+		for _, p := range api.Ports {
+			if p.Target != 8080 {
+				t.Errorf("%s ports: got %+v published, want only 8080", name, p)
+			}
+			if port == "8080" || p.Published == port {
+				t.Errorf("%s ports: the metrics port %s is published", name, port)
+			}
 		}
 	}
 }
 
-// TestComposeHardening: the app containers run read-only, without
-// capabilities and unable to gain privileges; so does the database, with
-// only the capabilities its entrypoint needs to drop to its own user.
+// composeCapAdd are the only capabilities a service may add back: the
+// database's entrypoint needs these to drop to its own user, and the caddy
+// binary carries the file capability cap_net_bind_service, without which
+// in the bounding set it cannot be executed.
+var composeCapAdd = map[string][]string{
+	"db":    {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"},
+	"proxy": {"NET_BIND_SERVICE"},
+}
+
+// TestComposeHardening: every container, of the default stack and of the
+// profile "scale", runs read-only, without capabilities and unable to gain
+// privileges, apart from the few composeCapAdd allows.
 func TestComposeHardening(t *testing.T) {
-	p := composeProject(t)
-	for _, name := range append([]string{"db"}, composeAppServices...) {
-		svc := composeService(t, p, name)
+	p := composeScaleProject(t)
+	if len(p.Services) < len(composeAppServices)+1+len(scaleServices) {
+		t.Fatalf("services: got %d, want the default stack and the profile scale", len(p.Services))
+	}
+	for name, svc := range p.Services {
 		if !svc.ReadOnly {
 			t.Errorf("service %q read_only: got false, want true", name)
 		}
@@ -389,8 +456,8 @@ func TestComposeHardening(t *testing.T) {
 		if !slices.Contains(svc.SecurityOpt, "no-new-privileges:true") {
 			t.Errorf("service %q security_opt: got %q, want no-new-privileges:true", name, svc.SecurityOpt)
 		}
-		if name != "db" && len(svc.CapAdd) > 0 {
-			t.Errorf("service %q cap_add: got %q, want none", name, svc.CapAdd)
+		if got, want := slices.Sorted(slices.Values(svc.CapAdd)), composeCapAdd[name]; !slices.Equal(got, want) {
+			t.Errorf("service %q cap_add: got %q, want %q", name, got, want)
 		}
 	}
 }
@@ -399,12 +466,36 @@ func TestComposeHardening(t *testing.T) {
 // version tag (two dots, as in 16.10 or 1.26.8, plus an optional suffix).
 var composePinned = regexp.MustCompile(`@sha256:[0-9a-f]{64}$|:[0-9]+\.[0-9]+(\.[0-9]+)?(-[a-z0-9.]+)?$`)
 
-// TestImagesPinned: every base image, in compose.yaml and the Dockerfile,
-// names an exact version or a digest, never a moving tag such as 16 or
-// latest.
+// TestImagesPinned: every base image, in compose.yaml (default stack,
+// profile "scale" and its inline Dockerfiles) and the Dockerfile, names an
+// exact version or a digest, never a moving tag such as 16 or latest.
 func TestImagesPinned(t *testing.T) {
-	if db := composeService(t, composeProject(t), "db"); !composePinned.MatchString(db.Image) {
-		t.Errorf("db image %q: want an exact version tag or a digest", db.Image)
+	p := composeScaleProject(t)
+	built := map[string]bool{}
+	for _, svc := range p.Services {
+		if svc.Build != nil {
+			built[svc.Image] = true
+		}
+	}
+	var inline int
+	for name, svc := range p.Services {
+		if svc.Image == "" {
+			t.Errorf("service %q: got no image, want a pulled image or the name of one built here", name)
+		} else if !built[svc.Image] && !composePinned.MatchString(svc.Image) {
+			t.Errorf("service %q image %q: want an exact version tag or a digest", name, svc.Image)
+		}
+		if svc.Build == nil || svc.Build.DockerfileInline == "" {
+			continue
+		}
+		inline++
+		for _, line := range strings.Split(svc.Build.DockerfileInline, "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && strings.EqualFold(f[0], "FROM") && !composePinned.MatchString(f[1]) {
+				t.Errorf("service %q dockerfile_inline: got FROM %s, want an exact version tag or a digest", name, f[1])
+			}
+		}
+	}
+	if inline == 0 {
+		t.Error("dockerfile_inline: got none, want PgBouncer's image built from one")
 	}
 	for i, stage := range dockerfileStages(t) {
 		from := strings.Fields(stage[0].args)

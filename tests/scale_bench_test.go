@@ -16,14 +16,14 @@ import (
 )
 
 // TestScaleBenchmark is a measurement, not a check: run it with
-// scripts/bench-scale.sh (SCALE_BENCH=1). It builds the scale test's
+// tests/bench/scale.sh (SCALE_BENCH=1). It builds the scale test's
 // topology with generated events and reports list-endpoint requests a
 // second for one instance on the primary (in two query modes), one reading
 // from the replica, the same through PgBouncer, and two instances sharing
 // primary and replica. It fails only when the setup does, never on a figure.
 func TestScaleBenchmark(t *testing.T) {
 	if os.Getenv("SCALE_BENCH") == "" {
-		t.Skip("a benchmark: run scripts/bench-scale.sh (SCALE_BENCH=1)")
+		t.Skip("a benchmark: run tests/bench/scale.sh (SCALE_BENCH=1)")
 	}
 	rows := scaleBenchEnvInt(t, "SCALE_BENCH_ROWS", 20_000)
 	seconds := scaleBenchEnvInt(t, "SCALE_BENCH_SECONDS", 10)

@@ -2,6 +2,8 @@ package tests
 
 import (
 	"context"
+	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -91,7 +93,8 @@ func TestComposeScaleDependencies(t *testing.T) {
 
 // TestComposeScaleInstances checks the API instances' configuration: the
 // primary and the replica through their PgBouncers, a query mode PgBouncer
-// 1.18 accepts, one cursor key, and the rate limit shared between them.
+// 1.18 accepts, one cursor key secret, and the rate limit shared between
+// them.
 func TestComposeScaleInstances(t *testing.T) {
 	p := composeScaleProject(t)
 	var keys []string
@@ -115,10 +118,10 @@ func TestComposeScaleInstances(t *testing.T) {
 		if got := env("RATE_LIMIT_INSTANCES"); got != "2" {
 			t.Errorf("service %q RATE_LIMIT_INSTANCES: got %q, want 2", name, got)
 		}
-		keys = append(keys, env("CURSOR_KEY"))
+		keys = append(keys, env("CURSOR_KEY_FILE"))
 	}
 	if keys[0] == "" || keys[0] != keys[1] {
-		t.Errorf("CURSOR_KEY: got %q, want one non-empty key shared by the instances", keys)
+		t.Errorf("CURSOR_KEY_FILE: got %q, want one key file (secret) shared by the instances", keys)
 	}
 	proxy := composeService(t, p, "proxy")
 	if cmd := strings.Join(proxy.Command, " "); !strings.Contains(cmd, "api-1:8080") || !strings.Contains(cmd, "api-2:8080") {
@@ -130,5 +133,73 @@ func TestComposeScaleInstances(t *testing.T) {
 				t.Errorf("proxy publishes %s, which api publishes too", pp.Published)
 			}
 		}
+	}
+}
+
+// TestComposeScaleFiles checks that the profile's files live in
+// compose.yaml, not in a directory of their own (the repository's top
+// level is fixed): every file a service mounts is a top-level config with
+// content, the shell's "$" survives compose's interpolation, and
+// PgBouncer's user list is written where its read-only container can.
+func TestComposeScaleFiles(t *testing.T) {
+	p := composeScaleProject(t)
+	for name, svc := range p.Services {
+		for _, v := range svc.Volumes {
+			if v.Type == types.VolumeTypeBind && !strings.HasPrefix(v.Target, "/run/secrets/") {
+				t.Errorf("service %q: got a bind mount of %s, want a named volume or a config", name, v.Source)
+			}
+		}
+		for _, c := range svc.Configs {
+			cfg, ok := p.Configs[c.Source]
+			if !ok || cfg.Content == "" {
+				t.Errorf("service %q config %q: got %+v, want a top-level config with content", name, c.Source, cfg)
+			}
+		}
+		if svc.Build != nil && svc.Build.Dockerfile != "" && svc.Build.DockerfileInline == "" && name != "api" {
+			t.Errorf("service %q: got Dockerfile %q, want dockerfile_inline (only the app has a Dockerfile)", name, svc.Build.Dockerfile)
+		}
+	}
+	mounted := func(svc, target string) string {
+		t.Helper()
+		for _, c := range composeService(t, p, svc).Configs {
+			if c.Target == target {
+				return p.Configs[c.Source].Content
+			}
+		}
+		t.Fatalf("service %q: got no config at %s", svc, target)
+		return ""
+	}
+	if got := mounted("db", "/docker-entrypoint-initdb.d/replication.sh"); !strings.Contains(got, `"$PGDATA/pg_hba.conf"`) {
+		t.Errorf("db replication.sh: got %q, want it to append to $PGDATA/pg_hba.conf", got)
+	}
+	replica := composeService(t, p, "db-replica")
+	if got := mounted("db-replica", replica.Entrypoint[len(replica.Entrypoint)-1]); !strings.Contains(got, "/run/secrets/db_password") ||
+		!strings.Contains(got, `-D "$PGDATA" -R`) {
+		t.Errorf("db-replica entrypoint: got %q, want pg_basebackup -R into $PGDATA with the password secret", got)
+	}
+	primary := composeService(t, p, "pgbouncer-primary")
+	for _, name := range []string{"pgbouncer-primary", "pgbouncer-replica"} {
+		svc := composeService(t, p, name)
+		if svc.Image != primary.Image {
+			t.Errorf("service %q image: got %q, want %q like pgbouncer-primary", name, svc.Image, primary.Image)
+		}
+		if name != "pgbouncer-primary" && svc.Build != nil {
+			t.Errorf("service %q: got a build, want the image pgbouncer-primary builds", name)
+		}
+		ini := mounted(name, "/etc/pgbouncer/pgbouncer.ini")
+		m := regexp.MustCompile(`(?m)^auth_file = (\S+)$`).FindStringSubmatch(ini)
+		if m == nil {
+			t.Fatalf("service %q pgbouncer.ini: got no auth_file", name)
+		}
+		if !slices.ContainsFunc(svc.Tmpfs, func(dir string) bool { return path.Dir(m[1]) == dir }) {
+			t.Errorf("service %q: auth_file %s is not in a tmpfs (got %q)", name, m[1], svc.Tmpfs)
+		}
+		entry := mounted(name, svc.Entrypoint[len(svc.Entrypoint)-1])
+		if !strings.Contains(entry, "/run/secrets/db_password") || !strings.Contains(entry, "> "+m[1]) {
+			t.Errorf("service %q entrypoint: got %q, want it to write %s from the db_password secret", name, entry, m[1])
+		}
+	}
+	if !strings.Contains(mounted("pgbouncer-replica", "/etc/pgbouncer/pgbouncer.ini"), "host=db-replica ") {
+		t.Error("pgbouncer-replica: got a pgbouncer.ini not pointing at db-replica")
 	}
 }
