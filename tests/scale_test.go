@@ -55,6 +55,9 @@ func TestScaleReplicas(t *testing.T) {
 	a := faultStartService(t, bin, env...)
 	b := faultStartService(t, bin, env...)
 	client := &http.Client{Timeout: faultClientTimeout}
+	// Reads without a token may lag the seed by up to REPLICA_MAX_LAG:
+	// wait until the replica has replayed it before reading through it.
+	scaleWaitCaughtUp(t, client, a.base, replicaName)
 	event := "/v1/events/" + scaleFirstEventID(t, client, a.base)
 
 	t.Run("reads served by the replica", func(t *testing.T) {
