@@ -97,7 +97,7 @@ func (d EventDoc) Event() (Event, error) {
 		e.Actors = append(e.Actors, EventActor{Actor: Actor{ID: a.ID, Name: a.Name, Kind: a.Kind, Aliases: a.Aliases}, Role: a.Role})
 	}
 	for _, p := range d.Places {
-		e.Places = append(e.Places, Place{ID: p.ID, Name: p.Name, Kind: p.Kind, Country: p.Country, Aliases: p.Aliases})
+		e.Places = append(e.Places, Place(p))
 	}
 	for i, c := range d.Sources {
 		src := Source{ID: c.SourceID, Title: c.Title, Author: c.Author, Publisher: c.Publisher, URL: c.URL}

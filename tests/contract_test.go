@@ -675,19 +675,13 @@ func contractRequest(t *testing.T, path string) *http.Request {
 	return req
 }
 
-// contractValidate checks the response to GET path against the operation
-// the spec documents for it: an undocumented status, a missing or
+// contractValidateRequest checks the response to a request against the
+// operation the spec documents for it: an undocumented status, a missing or
 // malformed documented header, an undocumented content type or a body that
 // does not match the schema all fail. When the server accepted the request,
-// the spec must accept it too. It returns the operation when the response
+// the spec must accept it too, and a write's body is validated against the
+// operation's request schema. It returns the operation when the response
 // matched its documentation, "" otherwise.
-func contractValidate(t *testing.T, spec *contractSpec, path string, r response) string {
-	t.Helper()
-	return contractValidateRequest(t, spec, http.MethodGet, path, nil, "", r)
-}
-
-// contractValidateRequest is contractValidate for any request: a write's
-// body is validated against the operation's request schema too.
 func contractValidateRequest(t *testing.T, spec *contractSpec, method, path string, header http.Header, body string,
 	r response) string {
 	t.Helper()
