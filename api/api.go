@@ -299,7 +299,20 @@ func jsonEncode(w io.Writer, v any) error {
 
 // writeJSON answers 200 with a JSON body.
 func writeJSON(c *gin.Context, v any) error {
+	return writeJSONStatus(c, http.StatusOK, v)
+}
+
+// writeJSONStatus answers status with a JSON body.
+func writeJSONStatus(c *gin.Context, status int, v any) error {
 	c.Header("Content-Type", "application/json; charset=utf-8")
-	c.Status(http.StatusOK)
+	c.Status(status)
 	return jsonEncode(c.Writer, v)
+}
+
+// writeResource answers a write with the resource as stored: its own ETag
+// (which If-Match takes back), never cached.
+func writeResource(c *gin.Context, status int, version int64, v any) error {
+	c.Header("ETag", versionETag(version))
+	c.Header("Cache-Control", "no-store")
+	return writeJSONStatus(c, status, v)
 }

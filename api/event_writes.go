@@ -169,11 +169,7 @@ func (s *server) createEvent(c *gin.Context) error {
 
 // writeEvent answers a write with the event as stored and its ETag.
 func (s *server) writeEvent(c *gin.Context, status int, e models.Event, version int64) error {
-	c.Header("ETag", versionETag(version))
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Type", "application/json; charset=utf-8")
-	c.Status(status)
-	return jsonEncode(c.Writer, newEventJSON(e))
+	return writeResource(c, status, version, newEventJSON(e))
 }
 
 // replaceEvent answers PUT /v1/events/{id}: a full replacement, or the
@@ -230,11 +226,9 @@ func (s *server) patchEvent(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	comment, _ := patch["comment"].(string)
-	if patch["comment"] != nil {
-		if _, ok := patch["comment"].(string); !ok {
-			return models.InvalidBody("/comment", "must be a string")
-		}
+	comment, ok := patch["comment"].(string)
+	if !ok && patch["comment"] != nil {
+		return models.InvalidBody("/comment", "must be a string")
 	}
 	delete(patch, "comment")
 	merged := mergePatch(doc, patch).(map[string]any)

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/csto-timeline/timeline/models"
 )
 
 // The pages for people: the explorer (/, /timelines/{id}, /events/{id}),
@@ -185,6 +187,26 @@ func baseURL(c *gin.Context) string {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Request.Host
+}
+
+// timelinePageRequest reads the id and filters of a timeline's page (the
+// explorer, the embed): p holds the query and f its filter on that
+// timeline. p is nil when the page is answered already: with a redirect to
+// the clean URL (err nil) or an unknown id.
+func timelinePageRequest(c *gin.Context, allowed []string) (p *params, f models.EventFilter, err error) {
+	values, clean := pageQuery(c)
+	if !clean {
+		c.Redirect(http.StatusFound, c.Request.URL.Path+canonicalQuery(values))
+		return nil, f, nil
+	}
+	id := c.Param("id")
+	if !models.ValidSlug(id) {
+		return nil, f, notFound("No timeline has the id " + quoteID(id) + ".")
+	}
+	p = newParams(values, allowed...)
+	f = p.filter()
+	f.Timelines = []string{id}
+	return p, f, nil
 }
 
 // pageQuery reads a page's query string. Empty values (a GET form sends

@@ -47,17 +47,11 @@ func (s *server) embedPage(c *gin.Context) {
 
 func (s *server) embed(c *gin.Context) (string, any, error) {
 	id := c.Param("id")
-	values, clean := pageQuery(c)
-	if !clean {
-		c.Redirect(http.StatusFound, c.Request.URL.Path+canonicalQuery(values))
-		return "", nil, nil
+	p, f, err := timelinePageRequest(c, embedPageParams)
+	if p == nil {
+		return "", nil, err
 	}
-	if !models.ValidSlug(id) {
-		return "", nil, notFound("No timeline has the id " + quoteID(id) + ".")
-	}
-	p := newParams(values, embedPageParams...)
-	f := p.filter()
-	f.Timelines = []string{id}
+	values := p.values
 	if err := p.err(); err != nil {
 		return "", nil, err
 	}

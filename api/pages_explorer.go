@@ -109,17 +109,11 @@ type chip struct {
 // timelinePage answers GET /timelines/{id}: the explorer of one timeline.
 func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 	id := c.Param("id")
-	values, clean := pageQuery(c)
-	if !clean {
-		c.Redirect(http.StatusFound, c.Request.URL.Path+canonicalQuery(values))
-		return "", nil, nil
+	p, f, err := timelinePageRequest(c, timelinePageParams)
+	if p == nil {
+		return "", nil, err
 	}
-	if !models.ValidSlug(id) {
-		return "", nil, notFound("No timeline has the id " + quoteID(id) + ".")
-	}
-	p := newParams(values, timelinePageParams...)
-	f := p.filter()
-	f.Timelines = []string{id}
+	values := p.values
 	f.Limit = pageSize
 	if values.Has("limit") {
 		f.Limit = p.limit()

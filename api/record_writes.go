@@ -219,11 +219,7 @@ func (s *server) writeRecord(c *gin.Context, rw recordWrite, status int, id stri
 	if err != nil {
 		return err
 	}
-	c.Header("ETag", versionETag(version))
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Type", "application/json; charset=utf-8")
-	c.Status(status)
-	return jsonEncode(c.Writer, doc)
+	return writeResource(c, status, version, doc)
 }
 
 // deleteTimeline answers DELETE /v1/timelines/{id}: 204, or 409 while it
