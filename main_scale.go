@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/csto-timeline/timeline/models"
+	"github.com/csto-timeline/timeline/seed"
 )
 
 // scaleConfig is the configuration of running many instances: read
@@ -89,5 +90,6 @@ func storeConfig(cfg config, log *slog.Logger) models.Config {
 		DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath, Logger: log,
 		MaxOpenConns: cfg.maxOpenConns, MaxIdleConns: cfg.maxIdleConns, ConnMaxLifetime: cfg.connMaxLifetime,
 		StatementTimeout: cfg.statementTimeout, QueryExecMode: cfg.scale.queryExecMode,
+		Editorial: seed.Editorial(),
 	}
 }

@@ -145,7 +145,7 @@ func Load(ctx context.Context, store *models.Store, data []byte) (Report, error)
 			rep.Unchanged++
 		}
 	}
-	err = store.InTx(ctx, func(tx *models.Store) error {
+	err = store.WithEditorial(f.editorial()).InTx(ctx, func(tx *models.Store) error {
 		// Two seeds at once (two processes starting on one database)
 		// take turns: the second finds the first's rows.
 		if err := tx.LockExclusive(ctx); err != nil {
