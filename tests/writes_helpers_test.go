@@ -77,6 +77,12 @@ func newEventBody(id, title string) string {
 		"tags": ["test-tag"], "sources": [{"source_id": "bohdan-2020-csto", "quote": "` + lavrovQuote + `"}]}`
 }
 
+// binaryEventBody is newEventBody for a server started as the built
+// binary, whose vocabulary is the seed's alone (no test-tag).
+func binaryEventBody(id, title string) string {
+	return strings.Replace(newEventBody(id, title), `"tags": ["test-tag"]`, `"tags": ["biosecurity"]`, 1)
+}
+
 // lavrovQuote is verbatim in the seed's source text, gives the date of
 // newEventBody (May) and names its place (Russia), as the editorial rules
 // require of every write.
