@@ -159,17 +159,32 @@ func (s *server) createEvent(c *gin.Context) error {
 		d.ID = newEventID(c, key, d.Title)
 	}
 	c.Set(writeResourceKey, d.ID)
+	s.respondInTx(c, func(_ context.Context, _ recordReader, result any) (models.IdempotentResponse, error) {
+		w := result.(models.EventWrite)
+		return eventAnswer(http.StatusCreated, w.Event, w.Version)
+	})
 	e, version, err := s.writes.CreateEvent(c.Request.Context(), d, writeMeta(key, models.ScopeEventsWrite, comment))
 	if err != nil {
 		return err
 	}
-	c.Header("Location", "/v1/events/"+e.ID)
-	return s.writeEvent(c, http.StatusCreated, e, version)
+	r, err := eventAnswer(http.StatusCreated, e, version)
+	return sendAnswer(c, r, err)
+}
+
+// eventAnswer answers a write with the event as stored and its ETag, and
+// its Location when it was created.
+func eventAnswer(status int, e models.Event, version int64) (models.IdempotentResponse, error) {
+	location := ""
+	if status == http.StatusCreated {
+		location = "/v1/events/" + e.ID
+	}
+	return resourceAnswer(status, version, location, newEventJSON(e))
 }
 
 // writeEvent answers a write with the event as stored and its ETag.
 func (s *server) writeEvent(c *gin.Context, status int, e models.Event, version int64) error {
-	return writeResource(c, status, version, newEventJSON(e))
+	r, err := eventAnswer(status, e, version)
+	return sendAnswer(c, r, err)
 }
 
 // replaceEvent answers PUT /v1/events/{id}: a full replacement, or the
@@ -238,6 +253,10 @@ func (s *server) patchEvent(c *gin.Context) error {
 	}
 	// The store checks the version again, under the row's lock: an edit
 	// that came in since the read above makes this one fail with 412.
+	s.respondInTx(c, func(_ context.Context, _ recordReader, result any) (models.IdempotentResponse, error) {
+		w := result.(models.EventWrite)
+		return eventAnswer(http.StatusOK, w.Event, w.Version)
+	})
 	e, version, err := s.writes.ReplaceEvent(c.Request.Context(), d, ifVersion, writeMeta(key, models.ScopeEventsWrite, comment))
 	if err != nil {
 		return err

@@ -38,8 +38,10 @@ func (s *Store) CreateEvent(ctx context.Context, d EventDoc, m WriteMeta) (Event
 		if err != nil {
 			return err
 		}
-		out, err = tx.FindEventByID(ctx, d.ID)
-		return err
+		if out, err = tx.FindEventByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return tx.recordIdempotent(ctx, EventWrite{Event: out, Version: version})
 	})
 	return out, version, err
 }
@@ -58,8 +60,10 @@ func (s *Store) ReplaceEvent(ctx context.Context, d EventDoc, ifVersion int64, m
 		if err != nil {
 			return err
 		}
-		out, err = tx.FindEventByID(ctx, d.ID)
-		return err
+		if out, err = tx.FindEventByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return tx.recordIdempotent(ctx, EventWrite{Event: out, Version: version})
 	})
 	if errors.Is(err, errUnchanged) {
 		// The same content again: nothing to record.
