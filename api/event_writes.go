@@ -134,6 +134,27 @@ func newEventID(c *gin.Context, key models.APIKey, title string) string {
 	return slug + "-" + suffix
 }
 
+// openEdit opens every write to an existing resource (PUT, PATCH,
+// DELETE): the id in the path, the request's API key (named with action
+// in the write's log line) allowed by allow, and the version that
+// If-Match names. Errors: allow's (ErrForbidden); what ifMatchVersion
+// returns (ErrPreconditionRequired).
+func openEdit(c *gin.Context, action string, allow func(models.APIKey) error) (string, models.APIKey, int64, error) {
+	id := c.Param("id")
+	key := writeKey(c, action, id)
+	if err := allow(key); err != nil {
+		return id, key, 0, err
+	}
+	ifVersion, err := ifMatchVersion(c)
+	return id, key, ifVersion, err
+}
+
+// scopeAllows allows a key with scope, for any timeline (the store checks
+// the event's timelines inside the write).
+func scopeAllows(scope string) func(models.APIKey) error {
+	return func(key models.APIKey) error { return key.Allows(scope, "") }
+}
+
 // writeMeta says who writes and lets the store check, inside the write,
 // that the key may write to every timeline the event is or will be in.
 func writeMeta(key models.APIKey, scope, comment string) models.WriteMeta {
@@ -190,12 +211,7 @@ func (s *server) writeEvent(c *gin.Context, status int, e models.Event, version 
 // replaceEvent answers PUT /v1/events/{id}: a full replacement, or the
 // restoration of a retracted event.
 func (s *server) replaceEvent(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "event.replace", id)
-	if err := key.Allows(models.ScopeEventsWrite, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, key, ifVersion, err := openEdit(c, "event.replace", scopeAllows(models.ScopeEventsWrite))
 	if err != nil {
 		return err
 	}
@@ -217,12 +233,7 @@ func (s *server) replaceEvent(c *gin.Context) error {
 // patchEvent answers PATCH /v1/events/{id}: an RFC 7396 merge patch of the
 // event's write document (see models.EventDoc).
 func (s *server) patchEvent(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "event.patch", id)
-	if err := key.Allows(models.ScopeEventsWrite, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, key, ifVersion, err := openEdit(c, "event.patch", scopeAllows(models.ScopeEventsWrite))
 	if err != nil {
 		return err
 	}
@@ -267,12 +278,7 @@ func (s *server) patchEvent(c *gin.Context) error {
 // deleteEvent answers DELETE /v1/events/{id}: a retraction, 204 with the
 // retraction's ETag (a PUT with it restores the event).
 func (s *server) deleteEvent(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "event.retract", id)
-	if err := key.Allows(models.ScopeTimelinesAdmin, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, key, ifVersion, err := openEdit(c, "event.retract", scopeAllows(models.ScopeTimelinesAdmin))
 	if err != nil {
 		return err
 	}

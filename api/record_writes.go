@@ -199,12 +199,7 @@ func (s *server) createRecord(rw recordWrite) handler {
 // patchRecord answers PATCH on a record.
 func (s *server) patchRecord(rw recordWrite) handler {
 	return func(c *gin.Context) error {
-		id := c.Param("id")
-		key := writeKey(c, rw.action+".patch", id)
-		if err := allowRecord(key, rw); err != nil {
-			return err
-		}
-		ifVersion, err := ifMatchVersion(c)
+		id, _, ifVersion, err := openEdit(c, rw.action+".patch", func(key models.APIKey) error { return allowRecord(key, rw) })
 		if err != nil {
 			return err
 		}
@@ -262,12 +257,7 @@ func recordAnswer(ctx context.Context, r recordReader, rw recordWrite, status in
 // deleteTimeline answers DELETE /v1/timelines/{id}: 204, or 409 while it
 // holds live events.
 func (s *server) deleteTimeline(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "timeline.delete", id)
-	if err := key.Allows(models.ScopeTimelinesAdmin, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, _, ifVersion, err := openEdit(c, "timeline.delete", scopeAllows(models.ScopeTimelinesAdmin))
 	if err != nil {
 		return err
 	}
