@@ -265,8 +265,9 @@ func readSecretFile(name, path string, set bool) (string, error) {
 
 // setDatabasePassword puts the password in the file at path into
 // DATABASE_URL, so that the URL itself can live in plain configuration,
-// and into each of DATABASE_REPLICA_URLS that names a user and no
-// password (a replica of the primary has its users and passwords).
+// and into DATABASE_LISTEN_URL and each of DATABASE_REPLICA_URLS that
+// names a user and no password (a replica of the primary has its users
+// and passwords).
 func (c *config) setDatabasePassword(path string) error {
 	if c.databaseURL == "" {
 		return errors.New("DATABASE_PASSWORD_FILE is set but DATABASE_URL is not")
@@ -285,18 +286,27 @@ func (c *config) setDatabasePassword(path string) error {
 	}
 	u.User = url.UserPassword(u.User.Username(), pw)
 	c.databaseURL = u.String()
-	for i, r := range c.scale.replicaURLs {
-		ru, err := url.Parse(r)
-		if err != nil || ru.User == nil || ru.User.Username() == "" {
-			continue // no user to give the password to (the replica check names a bad URL)
+	for _, p := range append([]*string{&c.scale.listenURL}, pointers(c.scale.replicaURLs)...) {
+		ru, err := url.Parse(*p)
+		if *p == "" || err != nil || ru.User == nil || ru.User.Username() == "" {
+			continue // no user to give the password to (opening the store names a bad URL)
 		}
 		if _, has := ru.User.Password(); has {
 			continue
 		}
 		ru.User = url.UserPassword(ru.User.Username(), pw)
-		c.scale.replicaURLs[i] = ru.String()
+		*p = ru.String()
 	}
 	return nil
+}
+
+// pointers points at each element of list.
+func pointers(list []string) []*string {
+	out := make([]*string, len(list))
+	for i := range list {
+		out[i] = &list[i]
+	}
+	return out
 }
 
 // run is the whole program, testable without a process.
@@ -546,6 +556,7 @@ Environment variables:
   WRITE_RATE_LIMIT_RPS      writes a second per API key; 0: no limit (5)
   WRITE_RATE_LIMIT_BURST    writes one API key may send at once (20)
   DATABASE_REPLICA_URLS     comma-separated postgres:// URLs of read replicas (unset)
+  DATABASE_LISTEN_URL       direct postgres:// URL for LISTEN behind PgBouncer (DATABASE_URL)
   REPLICA_MAX_LAG           a replica further behind leaves rotation (10s)
   REPLICA_CHECK_INTERVAL    how often each replica's health and lag are checked (1s)
   DB_QUERY_EXEC_MODE        pgx query mode; exec is safe behind PgBouncer (exec)

@@ -44,6 +44,12 @@ type Config struct {
 	QueryExecMode string
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
+	// ListenURL is a postgres:// URL of the same database for the
+	// connections that LISTEN (the dataset-state cache and the change
+	// feed's long-poll). Empty means DatabaseURL. It must reach PostgreSQL
+	// directly when DatabaseURL is a PgBouncer in transaction pooling,
+	// which does not pass notifications on to an idle client.
+	ListenURL string
 	// Editorial is the declared tag vocabulary and the known source texts
 	// that every event write is checked against (its PlaceNames are ignored:
 	// a write reads them from the database). The zero value declares no
@@ -67,6 +73,9 @@ type Store struct {
 	state *stateCache
 	// replicas routes reads when UseReplicas was called; nil otherwise.
 	replicas *readRouter
+	// listenDSN is where the LISTEN connections connect (see
+	// Config.ListenURL); "" outside PostgreSQL.
+	listenDSN string
 	// editorial is what event writes are checked against (see
 	// Config.Editorial and WithEditorial).
 	editorial Editorial
@@ -113,8 +122,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if n := sqlDB.Stats().MaxOpenConnections; n > 1 {
 			sqlDB.SetMaxOpenConns(n - 1) // database/sql lowers the idle bound with it
 		}
-		dsn, _ := withStatementTimeout(cfg.DatabaseURL, 0)
-		if s.state, err = newStateCache(db, withConnectTimeout(dsn)); err != nil {
+		listen := cfg.ListenURL
+		if listen == "" {
+			listen = cfg.DatabaseURL
+		} else if !strings.HasPrefix(listen, "postgres://") && !strings.HasPrefix(listen, "postgresql://") {
+			sqlDB.Close()
+			return nil, fmt.Errorf("DATABASE_LISTEN_URL must start with postgres:// or postgresql://")
+		}
+		dsn, err := withStatementTimeout(listen, 0)
+		if err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+		s.listenDSN = withConnectTimeout(dsn)
+		if s.state, err = newStateCache(db, s.listenDSN); err != nil {
 			sqlDB.Close()
 			return nil, err
 		}
