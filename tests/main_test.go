@@ -169,12 +169,12 @@ func uniqueName() string {
 	return fmt.Sprintf("timeline_test_%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// testEditorial is the seed's editorial rules with one more declared tag,
-// test-tag, that the tests' own events carry, so that a filter by it finds
-// them and none of the seed's.
+// testEditorial is the seed's editorial rules with two more declared
+// tags, test-tag and synthetic, that the tests' own events carry, so that
+// a filter by them finds those and none of the seed's.
 func testEditorial() models.Editorial {
 	ed := seed.Editorial()
-	ed.Tags = append(slices.Clone(ed.Tags), "test-tag")
+	ed.Tags = append(slices.Clone(ed.Tags), "test-tag", "synthetic")
 	return ed
 }
 
