@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -168,6 +169,15 @@ func uniqueName() string {
 	return fmt.Sprintf("timeline_test_%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
 }
 
+// testEditorial is the seed's editorial rules with two more declared
+// tags, test-tag and synthetic, that the tests' own events carry, so that
+// a filter by them finds those and none of the seed's.
+func testEditorial() models.Editorial {
+	ed := seed.Editorial()
+	ed.Tags = append(slices.Clone(ed.Tags), "test-tag", "synthetic")
+	return ed
+}
+
 // newBackend creates a fresh, migrated and seeded database of dialect with
 // the router in front of it, and a cleanup that drops it.
 func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
@@ -178,6 +188,7 @@ func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
 // sizes, timeouts); cfg's database fields are filled in here.
 func newBackendWith(ctx context.Context, dialect string, cfg models.Config) (*backend, func(), error) {
 	name := uniqueName()
+	cfg.Editorial = testEditorial()
 	drop := func() {}
 	switch dialect {
 	case models.DialectPostgres:
