@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -119,6 +120,7 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 	defer rows.Close()
 	cols, _ := rows.Columns()
 	var plan []string
+	depth := map[int64]int{}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -129,8 +131,19 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 			return nil, translate(err)
 		}
 		// PostgreSQL returns one text column; SQLite returns id, parent,
-		// notused, detail: keep the detail.
-		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		// notused, detail: keep the detail, indented two spaces a level
+		// under its parent, as the sqlite3 shell draws the tree.
+		line := fmt.Sprint(vals[len(vals)-1])
+		if len(vals) == 4 {
+			id, _ := vals[0].(int64)
+			parent, _ := vals[1].(int64)
+			depth[id] = 0
+			if d, ok := depth[parent]; ok && parent != 0 {
+				depth[id] = d + 1
+			}
+			line = strings.Repeat("  ", depth[id]) + line
+		}
+		plan = append(plan, line)
 	}
 	return plan, translate(rows.Err())
 }
