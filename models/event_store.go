@@ -65,6 +65,11 @@ func (s *Store) prepare(ctx context.Context, f EventFilter) (EventFilter, error)
 	if err != nil {
 		return f, err
 	}
+	if !f.Relevance && !f.Query.IsZero() {
+		if f.searchByDate, err = s.manyMatches(ctx, f.Query); err != nil {
+			return f, err
+		}
+	}
 	if f.Relevance && !f.Query.IsZero() && f.After != nil && f.After.Rank == nil {
 		rank, err := s.anchorRank(ctx, f.Query, f.After.ID)
 		if err != nil {

@@ -263,6 +263,7 @@ func matrix() []request {
 		{name: "year-type-actor", path: "/v1/events?year=2019&type=summit&actor=explain-actor-001&limit=50"},
 		{name: "q-common", path: "/v1/events?q=" + common + "&limit=50"},
 		{name: "q-rare", path: "/v1/events?q=" + rare + "&limit=50"},
+		{name: "q-every", path: "/v1/events?q=generated&limit=50"},
 		{name: "q-every-relevance", path: "/v1/events?q=generated&sort=relevance&limit=50"},
 		{name: "q-common-relevance", path: "/v1/events?q=" + common + "&sort=relevance&limit=50"},
 		{name: "event", path: "/v1/events/ev-0000777"},
