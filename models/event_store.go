@@ -103,7 +103,8 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 
 // ExplainEvents returns the database's plan for the query FindEvents runs
 // for f (EXPLAIN, or EXPLAIN ANALYZE when analyze is set on PostgreSQL), one
-// line per plan row. It exists so that tests and scripts can check that
+// line per plan row (on SQLite, EXPLAIN QUERY PLAN's details indented two
+// spaces a level). It exists so that tests and scripts can check that
 // every filter stays on an index on large data.
 func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) ([]string, error) {
 	f, err := s.prepare(ctx, f)
