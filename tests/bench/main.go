@@ -52,6 +52,8 @@ func main() {
 
 type build struct {
 	name, dir, bin string
+	// env is added to the server's environment (a -variant of new).
+	env []string
 }
 
 type server struct {
@@ -73,6 +75,7 @@ func run() error {
 		kept     = flag.String("kept", "timeline_kept_bench_%d", "name of the kept PostgreSQL database of each size's generated events")
 		sqlite   = flag.String("sqlite", "", "directory of SQLite files: run against the embedded SQLite default instead of PostgreSQL")
 		port     = flag.Int("port", 0, "first port of the servers (default: any free port)")
+		variant  = flag.String("variant", "", "NAME:KEY=VAL[,KEY=VAL][;NAME:...]: also run the new build with this environment, as build NAME (DSN_PARAMS=a=b adds to the database URL)")
 	)
 	flag.Parse()
 	root, err := os.Getwd()
@@ -96,6 +99,16 @@ func run() error {
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("build %s: %w", b.name, err)
 		}
+	}
+	for _, v := range strings.Split(*variant, ";") {
+		if v == "" {
+			continue
+		}
+		name, env, ok := strings.Cut(v, ":")
+		if !ok || name == "" || name == "new" || name == "base" {
+			return fmt.Errorf("-variant %q: want NAME:KEY=VAL[,KEY=VAL]", v)
+		}
+		builds = append(builds, &build{name: name, dir: root, bin: filepath.Join(tmp, "timeline-new"), env: strings.Split(env, ",")})
 	}
 	var sizes []int
 	for _, s := range strings.Split(*rowsFlag, ",") {
@@ -200,9 +213,16 @@ func run() error {
 				}
 				fmt.Println()
 			}
-			if len(builds) == 2 {
-				nb, bb := results[fmt.Sprintf("%s/new/%d", r.name, n)], results[fmt.Sprintf("%s/base/%d", r.name, n)]
-				fmt.Printf("%-34s %8d ratio new/base %.2fx\n", r.name, n, nb.rps/max(bb.rps, 1e-9))
+			if *base != "" {
+				bb := results[fmt.Sprintf("%s/base/%d", r.name, n)]
+				for _, b := range builds[1:] {
+					nb := results[fmt.Sprintf("%s/%s/%d", r.name, b.name, n)]
+					if bb.errors > 0 {
+						fmt.Printf("%-34s %8d ratio %s/base: none, the base failed\n", r.name, n, b.name)
+						continue
+					}
+					fmt.Printf("%-34s %8d ratio %s/base %.2fx\n", r.name, n, b.name, nb.rps/max(bb.rps, 1e-9))
+				}
 			}
 		}
 	}
@@ -248,6 +268,9 @@ func matrix() []request {
 	common, rare := "bababan", "gizodan" // explainWord(0, 1) and explainWord(3, 1000)
 	return []request{
 		{name: "list", path: "/v1/events?limit=50"},
+		// The timeline overview: a sparse fieldset, no relation read (the
+		// base build, before fields=, answers it 400).
+		{name: "overview", path: "/v1/events?limit=50&fields=id,title,display_date,start_date"},
 		{name: "year", path: "/v1/events?year=2019&limit=50"},
 		{name: "year-1950", path: "/v1/events?year=1950&limit=50"},
 		{name: "years", path: "/v1/events?year=2019&year=2021&limit=50"},
@@ -290,6 +313,12 @@ func start(b *build, rows int, dsn string, port int) (*server, error) {
 	}
 	cmd.Env = append(os.Environ(), db, "ADDR="+addr, "RATE_LIMIT_RPS=0", "LOG_LEVEL=error",
 		"DB_MAX_OPEN_CONNS=8", "DB_MAX_IDLE_CONNS=8", "CURSOR_KEY=bench")
+	for _, kv := range b.env {
+		if params, ok := strings.CutPrefix(kv, "DSN_PARAMS="); ok {
+			kv = "DATABASE_URL=" + dsn + "&" + params
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
