@@ -185,7 +185,8 @@ func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
 }
 
 // newBackendWith is newBackend with the store opened with cfg (pool
-// sizes, timeouts); cfg's database fields are filled in here.
+// sizes, timeouts); cfg's database fields are filled in here, except an
+// SQLite file cfg already names, which is used as it is.
 func newBackendWith(ctx context.Context, dialect string, cfg models.Config) (*backend, func(), error) {
 	name := uniqueName()
 	cfg.Editorial = testEditorial()
@@ -198,7 +199,9 @@ func newBackendWith(ctx context.Context, dialect string, cfg models.Config) (*ba
 		}
 		cfg.DatabaseURL, drop = dsn, dropDB
 	default:
-		cfg.SQLitePath = filepath.Join(tmpDir, name+".db")
+		if cfg.SQLitePath == "" {
+			cfg.SQLitePath = filepath.Join(tmpDir, name+".db")
+		}
 	}
 	store, err := models.Open(ctx, cfg)
 	if err != nil {
