@@ -69,6 +69,9 @@ type stateCache struct {
 	listening bool
 	cancel    context.CancelFunc
 	done      chan struct{}
+	// catalogs are the relation catalogs read at some version (see
+	// relation_catalog.go); they live and go with the state.
+	catalogs catalogCache
 }
 
 func (c *stateCache) get() (DatasetState, bool) {
