@@ -1,0 +1,609 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// An import writes its rows in batches: each batch is checked row by row
+// with the validation of single writes (validateEvent), compared with the
+// current events it names (read by id, locked), and written with one
+// multi-row statement per table (see bulkWriter): events, their links,
+// revisions and feed changes. Memory is bounded by the batch: the ids
+// already seen, for duplicates and mode=replace, are kept in a temporary
+// table of the transaction, not in memory.
+
+// DefaultImportBatch is the number of rows an import writes at once.
+const DefaultImportBatch = 1000
+
+// importer is one import, inside its write transaction.
+type importer struct {
+	tx       *Store
+	opts     ImportOptions
+	now      time.Time
+	rep      *ImportReport
+	problems *ValidationError
+	w        *bulkWriter
+	// allowed are the timelines opts.Meta.Allow has accepted.
+	allowed map[string]bool
+
+	events, actors, places, tags, citations, revisions, changes, retractions, seen *bulkRows
+}
+
+// importWrite is a row to write: its event, what it replaces, and how.
+type importWrite struct {
+	e       Event
+	doc     EventDoc
+	content []byte
+	hash    string
+	st      eventState
+	action  string
+	version int64
+}
+
+func newImporter(tx *Store, opts ImportOptions, now time.Time, rep *ImportReport, problems *ValidationError) *importer {
+	return &importer{tx: tx, opts: opts, now: now, rep: rep, problems: problems, w: tx.newBulkWriter(),
+		allowed: map[string]bool{opts.Timeline: true},
+		events: newBulk("events", "id text", "timeline_id text", "title text", "summary text", "start_date date",
+			"end_date date", "date_precision text", "approximate boolean", "display_date text", "edtf text", "type text",
+			"status text", "content_hash text", "search_text text", "version bigint", "created_at timestamptz",
+			"updated_at timestamptz"),
+		actors:    newBulk("event_actors", "event_id text", "actor_id text", "role text", "position integer"),
+		places:    newBulk("event_places", "event_id text", "place_id text", "position integer"),
+		tags:      newBulk("event_tags", "event_id text", "tag text", "position integer"),
+		citations: newBulk("citations", "event_id text", "position integer", "source_id text", "quote text", "note text"),
+		revisions: newBulk("event_revisions", "event_id text", "revision bigint", "version bigint", "action text",
+			"timeline_id text", "content text", "key_id text", "comment text", "created_at timestamptz"),
+		changes: newBulk("changes", "kind text", "resource_id text", "timeline_id text", "action text", "revision bigint",
+			"version bigint", "content text", "key_id text", "created_at timestamptz"),
+		retractions: newBulk("retracted_events", "id text", "timeline_id text", "version bigint", "key_id text",
+			"retracted_at timestamptz"),
+		seen: newBulk("import_seen", "id text", "at text"),
+	}
+}
+
+// begin makes the temporary table of the ids seen.
+func (im *importer) begin(ctx context.Context) error {
+	q := "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, at text NOT NULL)"
+	if im.tx.dialect == DialectPostgres {
+		q += " ON COMMIT DROP"
+	}
+	db := im.tx.db.WithContext(ctx)
+	if err := db.Exec(q).Error; err != nil {
+		return translate(err)
+	}
+	return translate(db.Exec("DELETE FROM import_seen").Error)
+}
+
+// end drops the temporary table (on PostgreSQL the commit does) and the
+// prepared statements.
+func (im *importer) end(ctx context.Context) error {
+	im.w.close()
+	if im.tx.dialect == DialectPostgres {
+		return nil
+	}
+	return translate(im.tx.db.WithContext(ctx).Exec("DROP TABLE temp.import_seen").Error)
+}
+
+func (im *importer) add(at string, fields []FieldError) {
+	for _, f := range fields {
+		if len(im.problems.Fields) < maxImportProblems {
+			im.problems.Fields = append(im.problems.Fields, FieldError{Field: at + ": " + f.Field, Reason: f.Reason})
+		}
+	}
+}
+
+func (im *importer) allow(timeline string) error {
+	if im.allowed[timeline] {
+		return nil
+	}
+	if err := im.opts.Meta.allow(timeline); err != nil {
+		return err
+	}
+	im.allowed[timeline] = true
+	return nil
+}
+
+// flush checks, compares and (unless the import has problems or is a dry
+// run) writes one batch of rows.
+func (im *importer) flush(ctx context.Context, rows []ImportRow) error {
+	rows, err := im.dedupe(ctx, rows)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		rows[i].Doc.Timeline = im.opts.Timeline
+		ids[i] = rows[i].Doc.ID
+	}
+	states, err := im.tx.lockEvents(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		if err := im.allow(st.timeline); err != nil {
+			return err
+		}
+	}
+	if err := im.complete(ctx, rows, states); err != nil {
+		return err
+	}
+	// What the rows link to is read at once; then each row is checked as
+	// a single write is.
+	docs := make([]EventDoc, len(rows))
+	for i, row := range rows {
+		docs[i] = row.Doc
+	}
+	known, err := im.tx.prefetchLinks(ctx, docs)
+	if err != nil {
+		return err
+	}
+	var writes []importWrite
+	for _, row := range rows {
+		if len(row.Problems) > 0 {
+			continue // found by Complete
+		}
+		e, v, err := im.tx.validateEvent(ctx, row.Doc, known)
+		if err != nil {
+			return err
+		}
+		if len(v.Fields) > 0 {
+			im.add(row.At, v.Fields)
+			continue
+		}
+		doc := DocOf(e)
+		hash := contentHash(doc)
+		st := states[e.ID]
+		w := importWrite{e: e, doc: doc, hash: hash, st: st, version: st.version + 1}
+		switch {
+		case st.exists && st.hash == hash:
+			im.rep.Unchanged++
+			continue
+		case st.exists:
+			w.action = "update"
+			im.rep.note(&im.rep.UpdatedIDs, &im.rep.Updated, e.ID)
+		case st.retracted != nil:
+			w.action = "restore"
+			im.rep.note(&im.rep.CreatedIDs, &im.rep.Created, e.ID)
+		default:
+			w.action = "create"
+			im.rep.note(&im.rep.CreatedIDs, &im.rep.Created, e.ID)
+		}
+		writes = append(writes, w)
+	}
+	if len(im.problems.Fields) > 0 || im.opts.DryRun || len(writes) == 0 {
+		return nil // nothing will be written
+	}
+	return im.write(ctx, writes)
+}
+
+// dedupe reports the rows whose id an earlier row has, in this batch or an
+// earlier one, and records the others' ids as seen.
+func (im *importer) dedupe(ctx context.Context, rows []ImportRow) ([]ImportRow, error) {
+	ids := make([]string, 0, len(rows))
+	for _, row := range rows {
+		if row.Doc.ID != "" {
+			ids = append(ids, row.Doc.ID)
+		}
+	}
+	first := map[string]string{}
+	if len(ids) > 0 {
+		var earlier []struct{ ID, At string }
+		cond, arg := im.tx.idsIn("id", ids)
+		if err := im.tx.db.WithContext(ctx).Raw("SELECT id, at FROM import_seen WHERE "+cond, arg).
+			Scan(&earlier).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range earlier {
+			first[r.ID] = r.At
+		}
+	}
+	kept := rows[:0]
+	for _, row := range rows {
+		id := row.Doc.ID
+		if prev, dup := first[id]; dup && id != "" {
+			im.add(row.At, []FieldError{{Field: "/id", Reason: fmt.Sprintf("%q is listed twice (first at %s)", id, prev)}})
+			continue
+		}
+		if id != "" {
+			first[id] = row.At
+			im.seen.add(id, row.At)
+		}
+		kept = append(kept, row)
+	}
+	return kept, im.w.insert(ctx, im.seen)
+}
+
+// complete runs the rows' Complete with the current documents of their
+// events, read at once.
+func (im *importer) complete(ctx context.Context, rows []ImportRow, states map[string]eventState) error {
+	var ids []string
+	for _, row := range rows {
+		if row.Complete != nil && states[row.Doc.ID].exists {
+			ids = append(ids, row.Doc.ID)
+		}
+	}
+	current, err := im.tx.findDocs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		row := &rows[i]
+		if row.Complete == nil {
+			continue
+		}
+		v := &ValidationError{}
+		var cur *EventDoc
+		if d, ok := current[row.Doc.ID]; ok {
+			cur = &d
+		}
+		row.Complete(cur, &row.Doc, v)
+		if len(v.Fields) > 0 {
+			im.add(row.At, v.Fields)
+			row.Problems = v.Fields // skipped by flush
+		}
+	}
+	return nil
+}
+
+// findDocs returns the documents of the events ids, by id.
+func (s *Store) findDocs(ctx context.Context, ids []string) (map[string]EventDoc, error) {
+	out := map[string]EventDoc{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id IN ?", []any{ids}, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		out[e.ID] = DocOf(e)
+	}
+	return out, nil
+}
+
+// lockEvents is lockEvent for many ids: the state of each that exists or
+// was retracted, its row locked until the transaction ends.
+func (s *Store) lockEvents(ctx context.Context, ids []string) (map[string]eventState, error) {
+	db := s.db.WithContext(ctx)
+	cond, arg := s.idsIn("id", ids)
+	var rows []struct {
+		ID, ContentHash, TimelineID string
+		Version                     int64
+	}
+	if err := db.Raw("SELECT id, version, content_hash, timeline_id FROM events WHERE "+cond+s.sql.forUpdate(), arg).
+		Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]eventState, len(ids))
+	for _, r := range rows {
+		out[r.ID] = eventState{exists: true, version: r.Version, hash: r.ContentHash, timeline: r.TimelineID}
+	}
+	var gone []struct {
+		ID, TimelineID string
+		Version        int64
+		RetractedAt    time.Time
+	}
+	if err := db.Raw("SELECT id, timeline_id, version, retracted_at FROM retracted_events WHERE "+cond+s.sql.forUpdate(), arg).
+		Scan(&gone).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, r := range gone {
+		if _, live := out[r.ID]; live {
+			continue
+		}
+		out[r.ID] = eventState{version: r.Version, timeline: r.TimelineID, retracted: &retraction{
+			RetractedError: RetractedError{ID: r.ID, RetractedAt: r.RetractedAt.UTC(), Version: r.Version}, timeline: r.TimelineID}}
+	}
+	return out, nil
+}
+
+// lastRevisions returns the number of the last revision of each of ids
+// that has one.
+func (s *Store) lastRevisions(ctx context.Context, ids []string) (map[string]int64, error) {
+	cond, arg := s.idsIn("event_id", ids)
+	var rows []struct {
+		EventID string
+		Last    int64
+	}
+	if err := s.db.WithContext(ctx).Raw("SELECT event_id, MAX(revision) AS last FROM event_revisions WHERE "+cond+
+		" GROUP BY event_id", arg).Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.EventID] = r.Last
+	}
+	return out, nil
+}
+
+// write writes a batch's creations, restorations and updates, with their
+// links, search text, revisions and changes, in the order of the rows.
+func (im *importer) write(ctx context.Context, writes []importWrite) error {
+	ids := make([]string, len(writes))
+	var restored, updated []string
+	for i, w := range writes {
+		ids[i] = w.e.ID
+		switch w.action {
+		case "restore":
+			restored = append(restored, w.e.ID)
+		case "update":
+			updated = append(updated, w.e.ID)
+		}
+	}
+	last, err := im.tx.lastRevisions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	texts, err := im.tx.searchTexts(ctx, writes)
+	if err != nil {
+		return err
+	}
+	if err := im.w.deleteIDs(ctx, "retracted_events", "id", restored); err != nil {
+		return err
+	}
+	var changed []importWrite
+	for i, w := range writes {
+		e := w.e
+		if w.action == "update" {
+			changed = append(changed, w)
+			continue
+		}
+		im.events.add(e.ID, e.Timeline, e.Title, e.Summary, e.Span.Start.String(), e.Span.End.String(),
+			string(e.Span.Precision), e.Span.Approximate, e.DisplayDate, e.Span.EDTF, e.Type, e.Status, w.hash, texts[i],
+			w.version, im.now, im.now)
+	}
+	if err := im.w.insert(ctx, im.events); err != nil {
+		return err
+	}
+	if err := im.updateEvents(ctx, changed, texts, writes); err != nil {
+		return err
+	}
+	for _, table := range []string{"event_actors", "event_places", "event_tags", "citations"} {
+		if err := im.w.deleteIDs(ctx, table, "event_id", updated); err != nil {
+			return err
+		}
+	}
+	for _, w := range writes {
+		e := w.e
+		for i, a := range e.Actors {
+			im.actors.add(e.ID, a.ID, a.Role, i)
+		}
+		for i, p := range e.Places {
+			im.places.add(e.ID, p.ID, i)
+		}
+		for i, tag := range e.Tags {
+			im.tags.add(e.ID, tag, i)
+		}
+		for i, c := range e.Citations {
+			im.citations.add(e.ID, i, c.Source.ID, c.Quote, c.Note)
+		}
+		content, err := json.Marshal(w.doc)
+		if err != nil {
+			return err
+		}
+		im.record(w.e.ID, w.e.Timeline, w.action, w.version, last[w.e.ID]+1, string(content))
+	}
+	for _, b := range []*bulkRows{im.actors, im.places, im.tags, im.citations, im.revisions, im.changes} {
+		if err := im.w.insert(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// record adds the revision of an event's change and its change in the
+// feed (a tombstone for a retraction).
+func (im *importer) record(id, timeline, action string, version, revision int64, content string) {
+	m := im.opts.Meta
+	im.revisions.add(id, revision, version, action, timeline, content, m.KeyID, m.Comment, im.now)
+	var body any = content
+	if action == "retract" {
+		body = nil
+	}
+	im.changes.add(KindEvent, id, timeline, action, revision, version, body, m.KeyID, im.now)
+}
+
+// updateEvents rewrites the rows of the events changed, each provided it
+// is still at the version read.
+func (im *importer) updateEvents(ctx context.Context, changed []importWrite, texts []string, writes []importWrite) error {
+	if len(changed) == 0 {
+		return nil
+	}
+	text := map[string]string{}
+	for i, w := range writes {
+		text[w.e.ID] = texts[i]
+	}
+	b := newBulk("", "id text", "old_version bigint", "timeline_id text", "title text", "summary text", "start_date date",
+		"end_date date", "date_precision text", "approximate boolean", "display_date text", "edtf text", "type text",
+		"status text", "content_hash text", "search_text text")
+	for _, w := range changed {
+		e := w.e
+		b.add(e.ID, w.st.version, e.Timeline, e.Title, e.Summary, e.Span.Start.String(), e.Span.End.String(),
+			string(e.Span.Precision), e.Span.Approximate, e.DisplayDate, e.Span.EDTF, e.Type, e.Status, w.hash, text[e.ID])
+	}
+	set := ""
+	for _, c := range b.cols[2:] {
+		set += c + " = u." + c + ", "
+	}
+	if im.tx.dialect == DialectPostgres {
+		from, args := b.pgArrays(2)
+		res, err := im.w.exec(ctx, "UPDATE events SET "+set+"version = events.version + 1, updated_at = $1 FROM "+from+
+			" AS u("+joinCols(b.cols)+") WHERE events.id = u.id AND events.version = u.old_version", append([]any{im.now}, args...)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(changed)) {
+			return fmt.Errorf("import: %d of %d events updated: %w", n, len(changed), ErrConflict)
+		}
+		return nil
+	}
+	q := "UPDATE events SET "
+	for _, c := range b.cols[2:] {
+		q += c + " = ?, "
+	}
+	q += "version = version + 1, updated_at = ? WHERE id = ? AND version = ?"
+	w := len(b.cols)
+	for r := range b.len() {
+		row := b.vals[r*w : (r+1)*w]
+		args := append(append(append([]any{}, row[2:]...), im.now), row[0], row[1])
+		res, err := im.w.exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("import: event %s changed meanwhile: %w", row[0], ErrConflict)
+		}
+	}
+	return nil
+}
+
+func joinCols(cols []string) string {
+	out := ""
+	for i, c := range cols {
+		if i > 0 {
+			out += ", "
+		}
+		out += c
+	}
+	return out
+}
+
+// searchTexts returns the search text of each event written, as
+// refreshSearchText would make it, from the names of what it links to
+// read at once.
+func (s *Store) searchTexts(ctx context.Context, writes []importWrite) ([]string, error) {
+	var actorIDs, placeIDs []string
+	for _, w := range writes {
+		for _, a := range w.e.Actors {
+			actorIDs = append(actorIDs, a.ID)
+		}
+		for _, p := range w.e.Places {
+			placeIDs = append(placeIDs, p.ID)
+		}
+	}
+	names := func(table string, ids []string) (map[string]string, error) {
+		out := map[string]string{}
+		if len(ids) == 0 {
+			return out, nil
+		}
+		var rows []struct{ ID, Name string }
+		cond, arg := s.idsIn("id", ids)
+		if err := s.db.WithContext(ctx).Raw("SELECT id, name FROM "+table+" WHERE "+cond, arg).Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.Name
+		}
+		return out, nil
+	}
+	actorNames, err := names("actors", actorIDs)
+	if err != nil {
+		return nil, err
+	}
+	placeNames, err := names("places", placeIDs)
+	if err != nil {
+		return nil, err
+	}
+	actorAliases, err := s.aliases(ctx, "actor_aliases", "actor_id", dedupeIDs(actorIDs))
+	if err != nil {
+		return nil, err
+	}
+	placeAliases, err := s.aliases(ctx, "place_aliases", "place_id", dedupeIDs(placeIDs))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(writes))
+	for i, w := range writes {
+		e := w.e
+		e.Actors = append([]EventActor{}, e.Actors...)
+		for j := range e.Actors {
+			e.Actors[j].Name, e.Actors[j].Aliases = actorNames[e.Actors[j].ID], actorAliases[e.Actors[j].ID]
+		}
+		e.Places = append([]Place{}, e.Places...)
+		for j := range e.Places {
+			e.Places[j].Name = placeNames[e.Places[j].ID]
+		}
+		out[i] = searchText(e, placeAliases)
+	}
+	return out, nil
+}
+
+func dedupeIDs(ids []string) []string {
+	seen := map[string]bool{}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// retractAbsent retracts, a batch at a time, the live events of the
+// timeline that the file did not list, each with its revision and change.
+func (im *importer) retractAbsent(ctx context.Context, batch int) error {
+	after := ""
+	for {
+		var ids []string
+		if err := im.tx.db.WithContext(ctx).Raw("SELECT id FROM events WHERE timeline_id = ? AND id > ?"+
+			" AND id NOT IN (SELECT id FROM import_seen) ORDER BY id LIMIT ?", im.opts.Timeline, after, batch).
+			Scan(&ids).Error; err != nil {
+			return translate(err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		after = ids[len(ids)-1]
+		for _, id := range ids {
+			im.rep.note(&im.rep.RetractedIDs, &im.rep.Retracted, id)
+		}
+		if im.opts.DryRun {
+			continue
+		}
+		if err := im.retract(ctx, ids); err != nil {
+			return err
+		}
+	}
+}
+
+// retract retracts the events ids, whatever their version.
+func (im *importer) retract(ctx context.Context, ids []string) error {
+	states, err := im.tx.lockEvents(ctx, ids)
+	if err != nil {
+		return err
+	}
+	docs, err := im.tx.findDocs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	last, err := im.tx.lastRevisions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if err := im.w.deleteIDs(ctx, "events", "id", ids); err != nil {
+		return err
+	}
+	m := im.opts.Meta
+	for _, id := range ids {
+		st, doc := states[id], docs[id]
+		if !st.exists {
+			return fmt.Errorf("import: event %s retracted meanwhile: %w", id, ErrConflict)
+		}
+		content, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		im.retractions.add(id, st.timeline, st.version+1, m.KeyID, im.now)
+		im.record(id, st.timeline, "retract", st.version+1, last[id]+1, string(content))
+	}
+	for _, b := range []*bulkRows{im.retractions, im.revisions, im.changes} {
+		if err := im.w.insert(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
