@@ -123,10 +123,6 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 				return err
 			}
 			rep.Rows++
-			if len(row.Problems) > 0 {
-				im.add(row.At, row.Problems)
-				continue
-			}
 			if batch = append(batch, row); len(batch) == size {
 				if err := im.flush(ctx, batch); err != nil {
 					return err

@@ -107,16 +107,26 @@ func (im *importer) allow(timeline string) error {
 }
 
 // flush checks, compares and (unless the import has problems or is a dry
-// run) writes one batch of rows.
+// run) writes one batch of rows. Each row's problems are gathered in its
+// Problems (a reader's first), and reported in the order of the rows.
 func (im *importer) flush(ctx context.Context, rows []ImportRow) error {
-	rows, err := im.dedupe(ctx, rows)
-	if err != nil || len(rows) == 0 {
+	if len(rows) == 0 {
+		return nil
+	}
+	defer func() {
+		for _, row := range rows {
+			im.add(row.At, row.Problems)
+		}
+	}()
+	if err := im.dedupe(ctx, rows); err != nil {
 		return err
 	}
-	ids := make([]string, len(rows))
+	ids := make([]string, 0, len(rows))
 	for i := range rows {
 		rows[i].Doc.Timeline = im.opts.Timeline
-		ids[i] = rows[i].Doc.ID
+		if len(rows[i].Problems) == 0 {
+			ids = append(ids, rows[i].Doc.ID)
+		}
 	}
 	states, err := im.tx.lockEvents(ctx, ids)
 	if err != nil {
@@ -132,25 +142,28 @@ func (im *importer) flush(ctx context.Context, rows []ImportRow) error {
 	}
 	// What the rows link to is read at once; then each row is checked as
 	// a single write is.
-	docs := make([]EventDoc, len(rows))
-	for i, row := range rows {
-		docs[i] = row.Doc
+	docs := make([]EventDoc, 0, len(rows))
+	for _, row := range rows {
+		if len(row.Problems) == 0 {
+			docs = append(docs, row.Doc)
+		}
 	}
 	known, err := im.tx.prefetchLinks(ctx, docs)
 	if err != nil {
 		return err
 	}
 	var writes []importWrite
-	for _, row := range rows {
+	for i := range rows {
+		row := &rows[i]
 		if len(row.Problems) > 0 {
-			continue // found by Complete
+			continue
 		}
 		e, v, err := im.tx.validateEvent(ctx, row.Doc, known)
 		if err != nil {
 			return err
 		}
 		if len(v.Fields) > 0 {
-			im.add(row.At, v.Fields)
+			row.Problems = v.Fields
 			continue
 		}
 		doc := DocOf(e)
@@ -173,18 +186,23 @@ func (im *importer) flush(ctx context.Context, rows []ImportRow) error {
 		}
 		writes = append(writes, w)
 	}
-	if len(im.problems.Fields) > 0 || im.opts.DryRun || len(writes) == 0 {
+	if im.opts.DryRun || len(writes) == 0 || len(im.problems.Fields) > 0 {
 		return nil // nothing will be written
+	}
+	for _, row := range rows {
+		if len(row.Problems) > 0 {
+			return nil
+		}
 	}
 	return im.write(ctx, writes)
 }
 
-// dedupe reports the rows whose id an earlier row has, in this batch or an
+// dedupe finds the rows whose id an earlier row has, in this batch or an
 // earlier one, and records the others' ids as seen.
-func (im *importer) dedupe(ctx context.Context, rows []ImportRow) ([]ImportRow, error) {
+func (im *importer) dedupe(ctx context.Context, rows []ImportRow) error {
 	ids := make([]string, 0, len(rows))
 	for _, row := range rows {
-		if row.Doc.ID != "" {
+		if row.Doc.ID != "" && len(row.Problems) == 0 {
 			ids = append(ids, row.Doc.ID)
 		}
 	}
@@ -194,26 +212,26 @@ func (im *importer) dedupe(ctx context.Context, rows []ImportRow) ([]ImportRow, 
 		cond, arg := im.tx.idsIn("id", ids)
 		if err := im.tx.db.WithContext(ctx).Raw("SELECT id, at FROM import_seen WHERE "+cond, arg).
 			Scan(&earlier).Error; err != nil {
-			return nil, translate(err)
+			return translate(err)
 		}
 		for _, r := range earlier {
 			first[r.ID] = r.At
 		}
 	}
-	kept := rows[:0]
-	for _, row := range rows {
+	for i := range rows {
+		row := &rows[i]
 		id := row.Doc.ID
-		if prev, dup := first[id]; dup && id != "" {
-			im.add(row.At, []FieldError{{Field: "/id", Reason: fmt.Sprintf("%q is listed twice (first at %s)", id, prev)}})
+		if id == "" || len(row.Problems) > 0 {
 			continue
 		}
-		if id != "" {
-			first[id] = row.At
-			im.seen.add(id, row.At)
+		if prev, dup := first[id]; dup {
+			row.Problems = []FieldError{{Field: "/id", Reason: fmt.Sprintf("%q is listed twice (first at %s)", id, prev)}}
+			continue
 		}
-		kept = append(kept, row)
+		first[id] = row.At
+		im.seen.add(id, row.At)
 	}
-	return kept, im.w.insert(ctx, im.seen)
+	return im.w.insert(ctx, im.seen)
 }
 
 // complete runs the rows' Complete with the current documents of their
@@ -221,7 +239,7 @@ func (im *importer) dedupe(ctx context.Context, rows []ImportRow) ([]ImportRow, 
 func (im *importer) complete(ctx context.Context, rows []ImportRow, states map[string]eventState) error {
 	var ids []string
 	for _, row := range rows {
-		if row.Complete != nil && states[row.Doc.ID].exists {
+		if row.Complete != nil && len(row.Problems) == 0 && states[row.Doc.ID].exists {
 			ids = append(ids, row.Doc.ID)
 		}
 	}
@@ -231,7 +249,7 @@ func (im *importer) complete(ctx context.Context, rows []ImportRow, states map[s
 	}
 	for i := range rows {
 		row := &rows[i]
-		if row.Complete == nil {
+		if row.Complete == nil || len(row.Problems) > 0 {
 			continue
 		}
 		v := &ValidationError{}
@@ -241,8 +259,7 @@ func (im *importer) complete(ctx context.Context, rows []ImportRow, states map[s
 		}
 		row.Complete(cur, &row.Doc, v)
 		if len(v.Fields) > 0 {
-			im.add(row.At, v.Fields)
-			row.Problems = v.Fields // skipped by flush
+			row.Problems = v.Fields
 		}
 	}
 	return nil
@@ -267,6 +284,9 @@ func (s *Store) findDocs(ctx context.Context, ids []string) (map[string]EventDoc
 // lockEvents is lockEvent for many ids: the state of each that exists or
 // was retracted, its row locked until the transaction ends.
 func (s *Store) lockEvents(ctx context.Context, ids []string) (map[string]eventState, error) {
+	if len(ids) == 0 {
+		return map[string]eventState{}, nil
+	}
 	db := s.db.WithContext(ctx)
 	cond, arg := s.idsIn("id", ids)
 	var rows []struct {
