@@ -188,7 +188,8 @@ func (w *bulkWriter) deleteIDs(ctx context.Context, table, column string, ids []
 }
 
 func (w *bulkWriter) close() {
-	for _, st := range w.stmts {
+	for q, st := range w.stmts {
 		_ = st.Close()
+		delete(w.stmts, q)
 	}
 }

@@ -110,6 +110,7 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 			return err
 		}
 		im := newImporter(tx, opts, now, &rep, problems)
+		defer im.w.close()
 		if err := im.begin(ctx); err != nil {
 			return err
 		}

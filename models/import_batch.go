@@ -77,10 +77,9 @@ func (im *importer) begin(ctx context.Context) error {
 	return translate(db.Exec("DELETE FROM import_seen").Error)
 }
 
-// end drops the temporary table (on PostgreSQL the commit does) and the
-// prepared statements.
+// end drops the temporary table (on PostgreSQL the commit does).
 func (im *importer) end(ctx context.Context) error {
-	im.w.close()
+	im.w.close() // SQLite's statements may name the table
 	if im.tx.dialect == DialectPostgres {
 		return nil
 	}
