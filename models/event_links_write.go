@@ -42,7 +42,9 @@ func (s *Store) prefetchLinks(ctx context.Context, docs []EventDoc) (*knownLinks
 			return nil, err
 		}
 		for _, id := range ids[table] {
-			found[id] = found[id] // known not to exist unless found
+			if !found[id] {
+				found[id] = false // looked up: known not to exist
+			}
 		}
 		k.tables[table] = found
 	}
