@@ -30,7 +30,7 @@ func TestImportBatches(t *testing.T) {
 	for _, b := range freshBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
-			const n, batch = 2500, 400
+			const n, batch = 1500, 300
 			if _, err := b.store.WriteTimeline(ctx, models.Timeline{ID: "bulk", Title: "Bulk"}, true, 0); err != nil {
 				t.Fatal(err)
 			}
