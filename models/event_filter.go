@@ -42,10 +42,17 @@ type EventFilter struct {
 	// Limit is the page size; the store reads one more to know if a next
 	// page exists.
 	Limit int
+	// Fields is what the caller will use of each event (zero: everything).
+	// It selects no events; a relation outside it is left empty and not
+	// read.
+	Fields EventFields
 
 	// rankAll makes a relevance listing rank every match instead of the
 	// MaxRankedMatches most recent (for exports).
 	rankAll bool
+	// searchByDate makes SQLite test Query on events read in the page's
+	// order instead of reading the matches first (see manyMatches).
+	searchByDate bool
 
 	// resolved says that actorIDs and placeIDs hold the ids that Actors and
 	// Places name (see resolveNames).
@@ -239,7 +246,7 @@ func (s *Store) whereProbing(f EventFilter, probe bool) *sqlWhere {
 		w.add("e.updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	if !f.Query.IsZero() {
-		c, a := s.searchCondition(f.Query)
+		c, a := s.searchCondition(f.Query, f.searchByDate)
 		w.add(c, a...)
 	}
 	return w

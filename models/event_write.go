@@ -38,8 +38,10 @@ func (s *Store) CreateEvent(ctx context.Context, d EventDoc, m WriteMeta) (Event
 		if err != nil {
 			return err
 		}
-		out, err = tx.FindEventByID(ctx, d.ID)
-		return err
+		if out, err = tx.FindEventByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return tx.recordIdempotent(ctx, EventWrite{Event: out, Version: version})
 	})
 	return out, version, err
 }
@@ -58,8 +60,10 @@ func (s *Store) ReplaceEvent(ctx context.Context, d EventDoc, ifVersion int64, m
 		if err != nil {
 			return err
 		}
-		out, err = tx.FindEventByID(ctx, d.ID)
-		return err
+		if out, err = tx.FindEventByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return tx.recordIdempotent(ctx, EventWrite{Event: out, Version: version})
 	})
 	if errors.Is(err, errUnchanged) {
 		// The same content again: nothing to record.
@@ -146,7 +150,8 @@ func (s *Store) findRetraction(ctx context.Context, id string, lock bool) (*retr
 
 // putEvent is the one write of an event's content, in the caller's write
 // transaction: validate, check the precondition, create what the event
-// links to, write the row and its links, record the revision.
+// links to, apply the editorial rules (checkEditorial), write the row and
+// its links, record the revision.
 func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMeta, now time.Time) (SaveResult, int64, error) {
 	st, err := s.lockEvent(ctx, d.ID)
 	if err != nil {
@@ -232,7 +237,8 @@ func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMe
 // validateEvent is the one validation of an event's write, for a single
 // write and for each row of an import alike: the document's own rules
 // (EventDoc.Event), then what it links to (resolveLinks, which creates the
-// linked records the document describes when it is otherwise valid).
+// linked records the document describes when it is otherwise valid), then
+// the editorial rules (checkEditorial).
 // known, when not nil, says which linked records exist (an import reads
 // them for a batch at once). Problems with the document are in the
 // returned *ValidationError (empty when there are none); the error is the
@@ -244,6 +250,9 @@ func (s *Store) validateEvent(ctx context.Context, d EventDoc, known *knownLinks
 		v = err.(*ValidationError)
 	}
 	if err := s.resolveLinks(ctx, &e, v, known); err != nil {
+		return e, v, err
+	}
+	if err := s.checkEditorial(ctx, e, v); err != nil {
 		return e, v, err
 	}
 	return e, v, nil

@@ -270,7 +270,7 @@ func (s *Store) findDocs(ctx context.Context, ids []string) (map[string]EventDoc
 	if len(ids) == 0 {
 		return out, nil
 	}
-	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id IN ?", []any{ids}, false)
+	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id IN ?", []any{ids}, false, 0)
 	if err != nil {
 		return nil, err
 	}

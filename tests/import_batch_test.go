@@ -15,9 +15,9 @@ import (
 // bulkLine is an NDJSON import line of event i of the batch tests.
 func bulkLine(i int, title string) string {
 	return fmt.Sprintf(`{"id":"bulk-%04d","title":%q,"summary":"Written by a batched import.","edtf":"%04d-%02d-%02d",`+
-		`"type":"statement","status":"occurred","tags":["bulk"],"actors":[{"id":"csto","role":"speaker"}],`+
-		`"places":[{"id":"russia"}],"sources":[{"source_id":"bohdan-2020-csto","quote":"Quote %d."}]}`,
-		i, title, 1990+i%30, 1+i%12, 1+i%28, i)
+		`"type":"statement","status":"occurred","tags":["test-tag"],"actors":[{"id":"csto","role":"speaker"}],`+
+		`"places":[{"id":"russia"}],"sources":[{"source_id":"desk-notes","quote":"Quote %d, of %04d in Russia."}]}`,
+		i, title, 1990+i%30, 1+i%12, 1+i%28, i, 1990+i%30)
 }
 
 // TestImportBatches: an import of a few thousand rows, written in several
@@ -31,6 +31,7 @@ func TestImportBatches(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			const n, batch = 1500, 300
+			b.deskSource(t)
 			if _, err := b.store.WriteTimeline(ctx, models.Timeline{ID: "bulk", Title: "Bulk"}, true, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -198,6 +199,7 @@ func TestImportQueryExecModes(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer cleanup()
+			b.deskSource(t)
 			if _, err := b.store.WriteTimeline(ctx, models.Timeline{ID: "bulk", Title: "Bulk"}, true, 0); err != nil {
 				t.Fatal(err)
 			}

@@ -51,7 +51,7 @@ func TestScaleReplicas(t *testing.T) {
 	faultRunCommand(t, bin, "seed", "DATABASE_URL="+primary.url("timeline"))
 	key := durableKey(t, bin, "DATABASE_URL="+primary.url("timeline"))
 	env := []string{"DATABASE_URL=" + pooled(primaryPool), "DATABASE_REPLICA_URLS=" + pooled(replicaPool),
-		"REPLICA_CHECK_INTERVAL=250ms", "REPLICA_MAX_LAG=60s"}
+		"REPLICA_CHECK_INTERVAL=250ms", "REPLICA_MAX_LAG=60s", "DB_QUERY_EXEC_MODE=exec"} // prepared statements fail behind PgBouncer
 	a := faultStartService(t, bin, env...)
 	b := faultStartService(t, bin, env...)
 	client := &http.Client{Timeout: faultClientTimeout}
@@ -252,7 +252,7 @@ func scaleDo(t *testing.T, client *http.Client, req *http.Request) scaleResponse
 // scalePost creates event id through base and fails unless it is created.
 func scalePost(t *testing.T, client *http.Client, base, key, id string) scaleResponse {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/events", strings.NewReader(newEventBody(id, "Scale "+id)))
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/events", strings.NewReader(binaryEventBody(id, "Scale "+id)))
 	if err != nil {
 		t.Fatal(err)
 	}
