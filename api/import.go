@@ -135,11 +135,16 @@ func (s *server) importTimeline(c *gin.Context) error {
 	rc := http.NewResponseController(c.Writer)
 	_ = rc.SetReadDeadline(time.Now().Add(importTimeout))
 	_ = rc.SetWriteDeadline(time.Now().Add(importTimeout))
+	// Nor is it bound by the deadline of other writes (writeDeadline):
+	// it has importTimeout, and like them it finishes if its client hangs
+	// up once the body has arrived.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), importTimeout)
+	defer cancel()
 	body := &watchedBody{r: c.Request.Body}
 	s.respondInTx(c, func(_ context.Context, _ recordReader, result any) (models.IdempotentResponse, error) {
 		return jsonAnswer(http.StatusOK, NewImportReport(id, format, opts, result.(models.ImportReport)), nil)
 	})
-	rep, err := RunImport(c.Request.Context(), is, format, body, opts)
+	rep, err := RunImport(ctx, is, format, body, opts)
 	if body.tooLarge != nil {
 		c.Header("Connection", "close")
 		return models.Errorf(models.ErrTooLarge, "the import is larger than the %d bytes an import takes", body.tooLarge.Limit)

@@ -7,34 +7,110 @@ import (
 	"time"
 )
 
+// knownLinks holds which timelines, actors, places and sources exist, read
+// for many events at once (an import's batch) so that resolveLinks asks
+// the database once per batch instead of once per event. A nil
+// *knownLinks asks each time.
+type knownLinks struct {
+	// tables maps a table to the ids looked up in it, true for those that
+	// exist.
+	tables map[string]map[string]bool
+}
+
+// linkTables are the tables an event links to.
+var linkTables = []string{"timelines", "actors", "places", "sources"}
+
+// prefetchLinks reads which of the records that events link to exist.
+func (s *Store) prefetchLinks(ctx context.Context, docs []EventDoc) (*knownLinks, error) {
+	ids := map[string][]string{}
+	for _, d := range docs {
+		ids["timelines"] = append(ids["timelines"], d.Timeline)
+		for _, a := range d.Actors {
+			ids["actors"] = append(ids["actors"], a.ID)
+		}
+		for _, p := range d.Places {
+			ids["places"] = append(ids["places"], p.ID, p.Country)
+		}
+		for _, c := range d.Sources {
+			ids["sources"] = append(ids["sources"], c.SourceID)
+		}
+	}
+	k := &knownLinks{tables: map[string]map[string]bool{}}
+	for _, table := range linkTables {
+		found, err := s.existingIDs(ctx, table, dedupeIDs(ids[table]))
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids[table] {
+			if !found[id] {
+				found[id] = false // looked up: known not to exist
+			}
+		}
+		k.tables[table] = found
+	}
+	return k, nil
+}
+
+// existingIDs returns which of ids are in table (a constant).
+func (s *Store) existingIDs(ctx context.Context, table string, ids []string) (map[string]bool, error) {
+	m := map[string]bool{}
+	if len(ids) == 0 {
+		return m, nil
+	}
+	found := []string{}
+	cond, arg := s.idsIn("id", ids)
+	if err := s.db.WithContext(ctx).Raw("SELECT id FROM "+table+" WHERE "+cond, arg).Scan(&found).Error; err != nil {
+		return nil, err
+	}
+	for _, id := range found {
+		m[id] = true
+	}
+	return m, nil
+}
+
+// existing returns which of ids are in table: from k when it has looked
+// them all up, else from the database. The map is the caller's own.
+func (k *knownLinks) existing(ctx context.Context, s *Store, table string, ids []string) (map[string]bool, error) {
+	if k != nil {
+		m := map[string]bool{}
+		all := true
+		for _, id := range ids {
+			exists, known := k.tables[table][id]
+			all = all && known
+			m[id] = exists
+		}
+		if all {
+			return m, nil
+		}
+	}
+	return s.existingIDs(ctx, table, ids)
+}
+
+// created notes that resolveLinks has created id in table.
+func (k *knownLinks) created(table, id string) {
+	if k != nil {
+		k.tables[table][id] = true
+	}
+}
+
 // resolveLinks checks that what event e links to exists, or can be created
 // from what the write says of it, and creates it: an unknown actor, place
 // or source with a name (a title for a source) is created, one without is
-// an error naming its field. Errors about the write go to v; the returned
-// error is the database's.
-func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError) error {
-	db := s.db.WithContext(ctx)
+// an error naming its field. known, when not nil, says what exists (see
+// knownLinks). Errors about the write go to v; the returned error is the
+// database's.
+func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, known *knownLinks) error {
 	if ValidSlug(e.Timeline) {
-		var n int64
-		if err := db.Raw("SELECT count(*) FROM timelines WHERE id = ?", e.Timeline).Scan(&n).Error; err != nil {
+		timelines, err := known.existing(ctx, s, "timelines", []string{e.Timeline})
+		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !timelines[e.Timeline] {
 			v.Add("/timeline", "no timeline has the id %q", e.Timeline)
 		}
 	}
 	existing := func(table string, ids []string) (map[string]bool, error) {
-		found := []string{}
-		if len(ids) > 0 {
-			if err := db.Raw("SELECT id FROM "+table+" WHERE id IN ?", ids).Scan(&found).Error; err != nil {
-				return nil, err
-			}
-		}
-		m := map[string]bool{}
-		for _, id := range found {
-			m[id] = true
-		}
-		return m, nil
+		return known.existing(ctx, s, table, ids)
 	}
 	var ids []string
 	for _, a := range e.Actors {
@@ -118,16 +194,19 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError) 
 		if _, err := s.SaveActor(ctx, a); err != nil {
 			return err
 		}
+		known.created("actors", a.ID)
 	}
 	for _, p := range newPlaces {
 		if _, err := s.SavePlace(ctx, p); err != nil {
 			return err
 		}
+		known.created("places", p.ID)
 	}
 	for _, src := range newSources {
 		if _, err := s.SaveSource(ctx, src); err != nil {
 			return err
 		}
+		known.created("sources", src.ID)
 	}
 	return nil
 }

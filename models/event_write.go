@@ -153,7 +153,6 @@ func (s *Store) findRetraction(ctx context.Context, id string, lock bool) (*retr
 // links to, apply the editorial rules (checkEditorial), write the row and
 // its links, record the revision.
 func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMeta, now time.Time) (SaveResult, int64, error) {
-	e, verr := d.Event()
 	st, err := s.lockEvent(ctx, d.ID)
 	if err != nil {
 		return Unchanged, 0, err
@@ -179,14 +178,8 @@ func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMe
 	case want.version != 0 && st.version != want.version:
 		return Unchanged, 0, &StaleError{Current: st.version}
 	}
-	v := &ValidationError{In: InBody}
-	if verr != nil {
-		v = verr.(*ValidationError)
-	}
-	if err := s.resolveLinks(ctx, &e, v); err != nil {
-		return Unchanged, 0, err
-	}
-	if err := s.checkEditorial(ctx, e, v); err != nil {
+	e, v, err := s.validateEvent(ctx, d, nil)
+	if err != nil {
 		return Unchanged, 0, err
 	}
 	if err := v.Err(); err != nil {
@@ -239,6 +232,30 @@ func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMe
 		return Unchanged, 0, err
 	}
 	return result, version, nil
+}
+
+// validateEvent is the one validation of an event's write, for a single
+// write and for each row of an import alike: the document's own rules
+// (EventDoc.Event), then what it links to (resolveLinks, which creates the
+// linked records the document describes when it is otherwise valid), then
+// the editorial rules (checkEditorial).
+// known, when not nil, says which linked records exist (an import reads
+// them for a batch at once). Problems with the document are in the
+// returned *ValidationError (empty when there are none); the error is the
+// database's.
+func (s *Store) validateEvent(ctx context.Context, d EventDoc, known *knownLinks) (Event, *ValidationError, error) {
+	e, err := d.Event()
+	v := &ValidationError{In: InBody}
+	if err != nil {
+		v = err.(*ValidationError)
+	}
+	if err := s.resolveLinks(ctx, &e, v, known); err != nil {
+		return e, v, err
+	}
+	if err := s.checkEditorial(ctx, e, v); err != nil {
+		return e, v, err
+	}
+	return e, v, nil
 }
 
 // addRevision records one change of an event.

@@ -3,14 +3,14 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 )
 
-// Bulk import: a whole timeline in one transaction, every row through the
-// same write path as a single event (putEvent: the same validation, links,
-// revision and change), all or nothing.
+// Bulk import: a whole timeline in one transaction, every row checked by
+// the validation of single writes (validateEvent) and recorded as they
+// are (a revision and a change for each event changed), all or nothing;
+// written in batches (import_batch.go).
 
 // Import modes.
 const (
@@ -53,6 +53,9 @@ type ImportOptions struct {
 	Mode     string
 	DryRun   bool
 	Meta     WriteMeta
+	// BatchSize is how many rows are written at once; 0 means
+	// DefaultImportBatch.
+	BatchSize int
 }
 
 // ImportReport says what an import did, or would do in a dry run: how
@@ -87,18 +90,17 @@ var errDryRun = errors.New("dry run")
 // transaction: each row's timeline is the import's; ids are upserted
 // (a retracted id is restored). In replace mode the timeline's live events
 // that the file does not list are retracted. Nothing is written when any
-// row is invalid, or in a dry run. Errors: a *ValidationError naming every
-// problem as "<where>: <pointer>"; ErrNotFound for an unknown timeline;
-// what opts.Meta.Allow returns; a reader's error.
+// row is invalid, or in a dry run. Rows are read, checked and written a
+// batch at a time (see importer), so that memory does not grow with the
+// file. Errors: a *ValidationError naming every problem as
+// "<where>: <pointer>"; ErrNotFound for an unknown timeline; what
+// opts.Meta.Allow returns; a reader's error.
 func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportReader) (ImportReport, error) {
 	rep := ImportReport{DryRun: opts.DryRun, CreatedIDs: []string{}, UpdatedIDs: []string{}, RetractedIDs: []string{}}
 	problems := &ValidationError{In: InBody}
-	add := func(at string, fields []FieldError) {
-		for _, f := range fields {
-			if len(problems.Fields) < maxImportProblems {
-				problems.Fields = append(problems.Fields, FieldError{Field: at + ": " + f.Field, Reason: f.Reason})
-			}
-		}
+	size := opts.BatchSize
+	if size <= 0 {
+		size = DefaultImportBatch
 	}
 	err := s.writeTx(ctx, func(tx *Store, now time.Time) error {
 		if _, err := tx.FindVersion(ctx, TableTimelines, opts.Timeline); err != nil {
@@ -107,7 +109,12 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 		if err := opts.Meta.allow(opts.Timeline); err != nil {
 			return err
 		}
-		seen := map[string]string{}
+		im := newImporter(tx, opts, now, &rep, problems)
+		defer im.w.close()
+		if err := im.begin(ctx); err != nil {
+			return err
+		}
+		batch := make([]ImportRow, 0, size)
 		for {
 			row, err := r.Next()
 			if errors.Is(err, io.EOF) {
@@ -117,54 +124,27 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 				return err
 			}
 			rep.Rows++
-			if len(row.Problems) > 0 {
-				add(row.At, row.Problems)
-				continue
-			}
-			d := row.Doc
-			d.Timeline = opts.Timeline
-			if prev, dup := seen[d.ID]; dup && d.ID != "" {
-				add(row.At, []FieldError{{Field: "/id", Reason: fmt.Sprintf("%q is listed twice (first at %s)", d.ID, prev)}})
-				continue
-			}
-			seen[d.ID] = row.At
-			if row.Complete != nil {
-				v := &ValidationError{}
-				var current *EventDoc
-				if e, err := tx.FindEventByID(ctx, d.ID); err == nil {
-					doc := DocOf(e)
-					current = &doc
-				} else if !errors.Is(err, ErrNotFound) {
+			if batch = append(batch, row); len(batch) == size {
+				if err := im.flush(ctx, batch); err != nil {
 					return err
 				}
-				row.Complete(current, &d, v)
-				if len(v.Fields) > 0 {
-					add(row.At, v.Fields)
-					continue
-				}
+				clear(batch) // let the batch's rows go
+				batch = batch[:0]
 			}
-			res, _, err := tx.putEvent(ctx, d, expect{}, opts.Meta, now)
-			var verr *ValidationError
-			switch {
-			case errors.Is(err, errUnchanged):
-				rep.Unchanged++
-			case errors.As(err, &verr):
-				add(row.At, verr.Fields)
-			case err != nil:
-				return err
-			case res == Created:
-				rep.note(&rep.CreatedIDs, &rep.Created, d.ID)
-			default:
-				rep.note(&rep.UpdatedIDs, &rep.Updated, d.ID)
-			}
+		}
+		if err := im.flush(ctx, batch); err != nil {
+			return err
 		}
 		if err := problems.Err(); err != nil {
 			return err
 		}
 		if opts.Mode == ImportReplace {
-			if err := tx.retractAbsent(ctx, opts, seen, now, &rep); err != nil {
+			if err := im.retractAbsent(ctx, size); err != nil {
 				return err
 			}
+		}
+		if err := im.end(ctx); err != nil {
+			return err
 		}
 		if opts.DryRun {
 			return errDryRun
@@ -181,47 +161,4 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 		return ImportReport{}, err
 	}
 	return rep, nil
-}
-
-// retractAbsent retracts the live events of the timeline that the file did
-// not list, each with its revision.
-func (s *Store) retractAbsent(ctx context.Context, opts ImportOptions, listed map[string]string, now time.Time, rep *ImportReport) error {
-	var ids []string
-	if err := s.db.WithContext(ctx).Raw("SELECT id FROM events WHERE timeline_id = ? ORDER BY id", opts.Timeline).
-		Scan(&ids).Error; err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if _, ok := listed[id]; ok {
-			continue
-		}
-		if err := s.retractLocked(ctx, id, opts.Meta, now); err != nil {
-			return err
-		}
-		rep.note(&rep.RetractedIDs, &rep.Retracted, id)
-	}
-	return nil
-}
-
-// retractLocked retracts event id in the caller's write transaction,
-// whatever its version, with its revision and change.
-func (s *Store) retractLocked(ctx context.Context, id string, m WriteMeta, now time.Time) error {
-	st, err := s.lockEvent(ctx, id)
-	if err != nil || !st.exists {
-		return err
-	}
-	e, err := s.FindEventByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	db := s.db.WithContext(ctx)
-	if err := db.Exec("DELETE FROM events WHERE id = ? AND version = ?", id, st.version).Error; err != nil {
-		return err
-	}
-	version := st.version + 1
-	if err := db.Exec("INSERT INTO retracted_events (id, timeline_id, version, key_id, retracted_at) VALUES (?, ?, ?, ?, ?)",
-		id, st.timeline, version, m.KeyID, now).Error; err != nil {
-		return err
-	}
-	return s.addRevision(ctx, id, st.timeline, version, "retract", DocOf(e), m, now)
 }
