@@ -308,10 +308,3 @@ func writeJSONStatus(c *gin.Context, status int, v any) error {
 	c.Status(status)
 	return jsonEncode(c.Writer, v)
 }
-
-// writeResource answers a write with the resource as stored: its own ETag
-// (which If-Match takes back), never cached.
-func writeResource(c *gin.Context, status int, version int64, v any) error {
-	r, err := resourceAnswer(status, version, "", v)
-	return sendAnswer(c, r, err)
-}
