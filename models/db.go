@@ -62,6 +62,9 @@ type Store struct {
 	state *stateCache
 	// replicas routes reads when UseReplicas was called; nil otherwise.
 	replicas *readRouter
+	// folder folds the count deltas after writes (PostgreSQL only; nil
+	// otherwise and inside transactions).
+	folder *countFolder
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -110,6 +113,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			sqlDB.Close()
 			return nil, err
 		}
+		s.folder = newCountFolder(s)
 	}
 	return s, nil
 }
@@ -211,6 +215,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool, and the replicas' pools.
 func (s *Store) Close() error {
+	s.folder.close()
 	s.state.close()
 	if s.replicas != nil {
 		s.replicas.closeReplicas()
@@ -244,9 +249,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.dialect == DialectSQLite {
 		return s.inImmediateTx(ctx, fn)
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Store{db: tx, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1})
 	})
+	if err == nil {
+		s.folder.kick() // the commit may have left count deltas
+	}
+	return err
 }
 
 // LockExclusive makes the caller's transaction the only one of its kind

@@ -63,6 +63,8 @@ func run() error {
 		conc     = flag.Int("c", 4, "concurrent clients")
 		only     = flag.String("only", "", "comma-separated request names to run (default all)")
 		exports  = flag.Bool("exports", true, "measure full CSV and NDJSON exports")
+		dbName   = flag.String("db", "timeline_kept_bench_%d", "name of the kept database of each size (%d: the rows); a copy "+
+			"migrated by hand (timeline migrate) lets a branch with a migration run without touching the shared one")
 	)
 	flag.Parse()
 	root, err := os.Getwd()
@@ -97,7 +99,7 @@ func run() error {
 	}
 	dsns := map[int]string{}
 	for _, n := range sizes {
-		name := fmt.Sprintf("timeline_kept_bench_%d", n)
+		name := fmt.Sprintf(*dbName, n)
 		fmt.Fprintf(os.Stderr, "data: %d events in %s (generated once, then reused)\n", n, name)
 		cmd := exec.Command("go", "test", "./tests/", "-run", "^TestGenerateKept$", "-count=1", "-timeout", "90m")
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
@@ -228,6 +230,14 @@ func matrix() []request {
 		{name: "event", path: "/v1/events/ev-0000777"},
 		{name: "years-histogram", path: "/v1/years?from=2010-01-01&to=2019-12-31"},
 		{name: "actors-catalog", path: "/v1/actors?limit=50"},
+		{name: "years-all", path: "/v1/years"},
+		{name: "years-type", path: "/v1/years?type=summit"},
+		{name: "years-actor", path: "/v1/years?actor=explain-actor-299"},
+		{name: "facets", path: "/v1/facets"},
+		{name: "facets-year", path: "/v1/facets?year=2019"},
+		{name: "places-catalog", path: "/v1/places?limit=50"},
+		{name: "tags-catalog", path: "/v1/tags?limit=50"},
+		{name: "timelines", path: "/v1/timelines"},
 		{name: "304", path: "/v1/events?year=2019&limit=50", header: http.Header{"If-None-Match": {"*"}}},
 	}
 }

@@ -1,0 +1,225 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The counts behind /v1/years, /v1/facets and the catalog (migration
+// 0011): event_year_counts holds the events by (timeline, type, status,
+// first year, last year) and link_counts the links of each actor, place
+// and tag. On PostgreSQL writers append their changes to delta tables
+// (statement triggers), so that concurrent writers share no row; every
+// reader adds the pending deltas to the counts, and a fold moves them in.
+// On SQLite the triggers update the counts themselves and the delta
+// tables stay empty.
+
+// foldLockKey is the advisory lock a fold holds: one folder at a time in
+// every process, the others skip (the deltas they would fold are folded by
+// the one that holds it, or by the next).
+const foldLockKey = 7219433
+
+// FoldCounts moves the pending count deltas into the counts, after the
+// fold running in any process, if one is. Reads are exact with or without
+// it; it keeps them cheap (a read adds the deltas still pending). It does
+// nothing on SQLite.
+func (s *Store) FoldCounts(ctx context.Context) error {
+	return s.fold(ctx, true)
+}
+
+// fold is FoldCounts; unless wait, it gives up at once when another fold
+// runs (the deltas it would fold are that fold's, or the next one's).
+func (s *Store) fold(ctx context.Context, wait bool) error {
+	if s.dialect != DialectPostgres {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if wait {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", foldLockKey).Error; err != nil {
+				return err
+			}
+		} else {
+			var locked bool
+			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", foldLockKey).Scan(&locked).Error; err != nil || !locked {
+				return err
+			}
+		}
+		return tx.Exec("SELECT fold_count_deltas()").Error
+	}))
+}
+
+// countFolder folds the deltas after writes, in the background, one fold
+// at a time: a write asks for a fold, and a fold already running takes the
+// request along by running once more.
+type countFolder struct {
+	store   *Store
+	mu      sync.Mutex
+	running bool
+	again   bool
+	closed  bool
+	wg      sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+func newCountFolder(s *Store) *countFolder {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &countFolder{store: s, ctx: ctx, cancel: cancel}
+}
+
+// kick asks for a fold after a write has committed; it never blocks.
+func (f *countFolder) kick() {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
+	if f.running {
+		f.again = true
+		return
+	}
+	f.running = true
+	f.wg.Add(1)
+	go f.run()
+}
+
+func (f *countFolder) run() {
+	defer f.wg.Done()
+	for {
+		ctx, cancel := context.WithTimeout(f.ctx, time.Minute)
+		_ = f.store.fold(ctx, false) // best effort: reads add what is left
+		cancel()
+		f.mu.Lock()
+		if !f.again || f.closed {
+			f.running = false
+			f.mu.Unlock()
+			return
+		}
+		f.again = false
+		f.mu.Unlock()
+	}
+}
+
+// close stops asking for folds and waits for the one running.
+func (f *countFolder) close() {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	f.cancel()
+	f.wg.Wait()
+}
+
+// yearCountsFrom is the counts of events by (first_year, last_year) with
+// their pending deltas, for the timelines, types and statuses of f: a
+// subquery yielding first_year, last_year and n, and its arguments.
+func yearCountsFrom(f EventFilter) (string, []any) {
+	w := &sqlWhere{}
+	if len(f.Timelines) > 0 {
+		w.add("timeline_id IN ?", f.Timelines)
+	}
+	if len(f.Types) > 0 {
+		w.add("type IN ?", f.Types)
+	}
+	if len(f.Statuses) > 0 {
+		w.add("status IN ?", f.Statuses)
+	}
+	q := "SELECT first_year, last_year, n FROM event_year_counts WHERE " + w.String() +
+		" UNION ALL SELECT first_year, last_year, n FROM event_year_deltas WHERE " + w.String()
+	return q, append(append([]any{}, w.args...), w.args...)
+}
+
+// linkCount is the SQL of one actor's, place's or tag's number of events,
+// counts plus pending deltas, for the key in column col (a constant).
+func linkCount(kind, col string) string {
+	return "(COALESCE((SELECT sum(c.n) FROM link_counts c WHERE c.kind = '" + kind + "' AND c.key = " + col + "), 0) + " +
+		"COALESCE((SELECT sum(d.n) FROM link_count_deltas d WHERE d.kind = '" + kind + "' AND d.key = " + col + "), 0))"
+}
+
+// summarized reports whether the year counts answer f exactly: f filters
+// by nothing but timelines, types, statuses, years and whole-year date
+// bounds.
+func summarized(f EventFilter) bool {
+	if len(f.Actors) > 0 || len(f.Places) > 0 || len(f.Tags) > 0 || !f.Query.IsZero() || !f.UpdatedSince.IsZero() {
+		return false
+	}
+	if !f.From.IsZero() && f.From != yearStart(f.From.Year) {
+		return false
+	}
+	return f.To.IsZero() || f.To == yearEnd(f.To.Year)
+}
+
+// countYearsSummarized is CountEventsByYear for a filter that summarized
+// accepts, from the year counts: its cost is the number of distinct
+// (timeline, type, status, first year, last year), not of events.
+func (s *Store) countYearsSummarized(ctx context.Context, f EventFilter) ([]YearCount, int, error) {
+	from, fromArgs := yearCountsFrom(f)
+	g := "(SELECT first_year, last_year, SUM(n) AS n FROM (" + from + ") u GROUP BY first_year, last_year HAVING SUM(n) <> 0) g"
+	// cond is the event condition of f's dates on a group: an event
+	// matches exactly when its group does, the years being whole.
+	cond := &sqlWhere{}
+	if len(f.Years) > 0 {
+		if f.Within {
+			cond.add("g.first_year = g.last_year AND g.first_year IN ?", f.Years)
+		} else {
+			var ors []string
+			var args []any
+			for _, y := range f.Years {
+				ors = append(ors, "(g.first_year <= ? AND g.last_year >= ?)")
+				args = append(args, y, y)
+			}
+			cond.add("("+strings.Join(ors, " OR ")+")", args...)
+		}
+	}
+	if !f.From.IsZero() {
+		if f.Within {
+			cond.add("g.first_year >= ?", f.From.Year)
+		} else {
+			cond.add("g.last_year >= ?", f.From.Year)
+		}
+	}
+	if !f.To.IsZero() {
+		if f.Within {
+			cond.add("g.last_year <= ?", f.To.Year)
+		} else {
+			cond.add("g.first_year <= ?", f.To.Year)
+		}
+	}
+	yearJoin := "y.year >= g.first_year AND y.year <= g.last_year"
+	if f.Within {
+		yearJoin = "y.year = g.first_year AND g.last_year = g.first_year"
+	}
+	yw := &sqlWhere{}
+	if len(f.Years) > 0 {
+		yw.add("y.year IN ?", f.Years)
+	}
+	if !f.From.IsZero() {
+		yw.add("y.year >= ?", f.From.Year)
+	}
+	if !f.To.IsZero() {
+		yw.add("y.year <= ?", f.To.Year)
+	}
+	db := s.db.WithContext(ctx)
+	counts := []YearCount{}
+	args := append(append(append([]any{}, fromArgs...), cond.args...), yw.args...)
+	if err := db.Raw("SELECT y.year AS year, CAST(SUM(g.n) AS BIGINT) AS count FROM "+g+
+		" JOIN calendar_years y ON "+yearJoin+" WHERE "+cond.String()+" AND "+yw.String()+
+		" GROUP BY y.year ORDER BY y.year", args...).Scan(&counts).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	var n int64
+	if err := db.Raw("SELECT CAST(COALESCE(SUM(g.n), 0) AS BIGINT) FROM "+g+" WHERE "+cond.String(),
+		append(append([]any{}, fromArgs...), cond.args...)...).Scan(&n).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	return counts, int(n), nil
+}

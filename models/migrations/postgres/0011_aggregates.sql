@@ -1,0 +1,192 @@
+-- 0011: counts kept by the database, so that /v1/years, /v1/facets and the
+-- catalog lists cost what they return, not what the table holds.
+--
+-- event_year_counts counts the events by (timeline, type, status, first
+-- year, last year): the year histogram spreads each row over its years, as
+-- the count over events did, so an event still counts in every year it
+-- overlaps. link_counts counts the links of each actor, place and tag.
+-- Writers never update these rows: statement triggers append the change
+-- of each statement to a delta table (no row is shared between writers,
+-- so concurrent writers neither wait for each other nor deadlock), and
+-- readers add the pending deltas to the counts. FoldCounts moves the
+-- deltas into the counts, one folder at a time, after writes.
+CREATE TABLE event_year_counts (
+    timeline_id text NOT NULL,
+    type        text NOT NULL,
+    status      text NOT NULL,
+    first_year  integer NOT NULL,
+    last_year   integer NOT NULL,
+    n           bigint NOT NULL,
+    PRIMARY KEY (timeline_id, type, status, first_year, last_year)
+);
+CREATE TABLE event_year_deltas (
+    timeline_id text NOT NULL,
+    type        text NOT NULL,
+    status      text NOT NULL,
+    first_year  integer NOT NULL,
+    last_year   integer NOT NULL,
+    n           bigint NOT NULL
+);
+CREATE TABLE link_counts (
+    kind text NOT NULL,
+    key  text NOT NULL,
+    n    bigint NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE link_count_deltas (
+    kind text NOT NULL,
+    key  text NOT NULL,
+    n    bigint NOT NULL
+);
+CREATE INDEX link_count_deltas_key ON link_count_deltas (kind, key);
+
+INSERT INTO event_year_counts (timeline_id, type, status, first_year, last_year, n)
+SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
+    CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
+FROM events GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id;
+INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id;
+INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag;
+
+CREATE FUNCTION event_year_deltas_record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO event_year_deltas (timeline_id, type, status, first_year, last_year, n)
+        SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
+            CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
+        FROM new_rows GROUP BY 1, 2, 3, 4, 5;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO event_year_deltas (timeline_id, type, status, first_year, last_year, n)
+        SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
+            CAST(EXTRACT(YEAR FROM end_date) AS integer), -count(*)
+        FROM old_rows GROUP BY 1, 2, 3, 4, 5;
+    ELSE
+        INSERT INTO event_year_deltas (timeline_id, type, status, first_year, last_year, n)
+        SELECT timeline_id, type, status, y1, y2, sum(d) FROM (
+            SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer) AS y1,
+                CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, 1 AS d FROM new_rows
+            UNION ALL
+            SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
+                CAST(EXTRACT(YEAR FROM end_date) AS integer), -1 FROM old_rows) c
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER events_year_deltas_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION event_year_deltas_record();
+CREATE TRIGGER events_year_deltas_update AFTER UPDATE ON events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION event_year_deltas_record();
+CREATE TRIGGER events_year_deltas_delete AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION event_year_deltas_record();
+
+-- link_count_deltas_record(kind): the links a statement added and removed,
+-- by key. The key column differs per table, so each table has its own
+-- function body behind one shape.
+CREATE FUNCTION actor_link_deltas_record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'actor', actor_id, count(*) FROM new_rows GROUP BY 2;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'actor', actor_id, -count(*) FROM old_rows GROUP BY 2;
+    ELSE
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'actor', k, sum(d) FROM (
+            SELECT actor_id AS k, 1 AS d FROM new_rows UNION ALL SELECT actor_id, -1 FROM old_rows) c
+        GROUP BY 2 HAVING sum(d) <> 0;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION place_link_deltas_record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'place', place_id, count(*) FROM new_rows GROUP BY 2;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'place', place_id, -count(*) FROM old_rows GROUP BY 2;
+    ELSE
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'place', k, sum(d) FROM (
+            SELECT place_id AS k, 1 AS d FROM new_rows UNION ALL SELECT place_id, -1 FROM old_rows) c
+        GROUP BY 2 HAVING sum(d) <> 0;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION tag_link_deltas_record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'tag', tag, count(*) FROM new_rows GROUP BY 2;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'tag', tag, -count(*) FROM old_rows GROUP BY 2;
+    ELSE
+        INSERT INTO link_count_deltas (kind, key, n) SELECT 'tag', k, sum(d) FROM (
+            SELECT tag AS k, 1 AS d FROM new_rows UNION ALL SELECT tag, -1 FROM old_rows) c
+        GROUP BY 2 HAVING sum(d) <> 0;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER event_actors_deltas_insert AFTER INSERT ON event_actors REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION actor_link_deltas_record();
+CREATE TRIGGER event_actors_deltas_update AFTER UPDATE ON event_actors REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION actor_link_deltas_record();
+CREATE TRIGGER event_actors_deltas_delete AFTER DELETE ON event_actors REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION actor_link_deltas_record();
+CREATE TRIGGER event_places_deltas_insert AFTER INSERT ON event_places REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION place_link_deltas_record();
+CREATE TRIGGER event_places_deltas_update AFTER UPDATE ON event_places REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION place_link_deltas_record();
+CREATE TRIGGER event_places_deltas_delete AFTER DELETE ON event_places REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION place_link_deltas_record();
+CREATE TRIGGER event_tags_deltas_insert AFTER INSERT ON event_tags REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_link_deltas_record();
+CREATE TRIGGER event_tags_deltas_update AFTER UPDATE ON event_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_link_deltas_record();
+CREATE TRIGGER event_tags_deltas_delete AFTER DELETE ON event_tags REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tag_link_deltas_record();
+
+-- The catalog's period (earliest start, latest end) of an actor, place,
+-- tag or timeline is one index probe each: the link tables carry their
+-- event's end_date as they carry its start_date (0005).
+ALTER TABLE event_actors ADD COLUMN end_date date;
+ALTER TABLE event_places ADD COLUMN end_date date;
+ALTER TABLE event_tags ADD COLUMN end_date date;
+UPDATE event_actors l SET end_date = e.end_date FROM events e WHERE e.id = l.event_id;
+UPDATE event_places l SET end_date = e.end_date FROM events e WHERE e.id = l.event_id;
+UPDATE event_tags l SET end_date = e.end_date FROM events e WHERE e.id = l.event_id;
+CREATE INDEX event_actors_actor_end ON event_actors (actor_id, end_date);
+CREATE INDEX event_places_place_end ON event_places (place_id, end_date);
+CREATE INDEX event_tags_tag_end ON event_tags (tag, end_date);
+CREATE INDEX events_timeline_end ON events (timeline_id, end_date);
+
+CREATE FUNCTION event_link_end_date() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.end_date := (SELECT end_date FROM events WHERE id = NEW.event_id);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER event_actors_end_date BEFORE INSERT OR UPDATE OF event_id ON event_actors
+    FOR EACH ROW EXECUTE FUNCTION event_link_end_date();
+CREATE TRIGGER event_places_end_date BEFORE INSERT OR UPDATE OF event_id ON event_places
+    FOR EACH ROW EXECUTE FUNCTION event_link_end_date();
+CREATE TRIGGER event_tags_end_date BEFORE INSERT OR UPDATE OF event_id ON event_tags
+    FOR EACH ROW EXECUTE FUNCTION event_link_end_date();
+
+CREATE FUNCTION event_links_end_date_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE event_actors SET end_date = NEW.end_date WHERE event_id = NEW.id;
+    UPDATE event_places SET end_date = NEW.end_date WHERE event_id = NEW.id;
+    UPDATE event_tags SET end_date = NEW.end_date WHERE event_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER events_links_end_date AFTER UPDATE OF end_date ON events
+    FOR EACH ROW WHEN (OLD.end_date IS DISTINCT FROM NEW.end_date)
+    EXECUTE FUNCTION event_links_end_date_refresh();
+
+-- fold_count_deltas moves the pending deltas into the counts, in key
+-- order; the caller holds the fold's advisory lock, so folds do not race.
+CREATE FUNCTION fold_count_deltas() RETURNS void LANGUAGE sql AS $$
+    WITH d AS (DELETE FROM event_year_deltas RETURNING timeline_id, type, status, first_year, last_year, n)
+    INSERT INTO event_year_counts AS c (timeline_id, type, status, first_year, last_year, n)
+    SELECT timeline_id, type, status, first_year, last_year, sum(n) FROM d
+    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (timeline_id, type, status, first_year, last_year) DO UPDATE SET n = c.n + excluded.n;
+    WITH d AS (DELETE FROM link_count_deltas RETURNING kind, key, n)
+    INSERT INTO link_counts AS c (kind, key, n)
+    SELECT kind, key, sum(n) FROM d GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (kind, key) DO UPDATE SET n = c.n + excluded.n;
+$$;
