@@ -44,7 +44,7 @@ func recount(t *testing.T, b *backend) []string {
 	var out []string
 	if err := b.store.DB().Raw(`SELECT 'year ' || timeline_id || ' ' || type || ' ' || status || ' ' ||
 			CAST(y1 AS text) || '-' || CAST(y2 AS text) || ' = ' || CAST(count(*) AS text)
-		FROM (SELECT timeline_id, type, status, `+fmt.Sprintf(year, "start_date")+` AS y1, `+fmt.Sprintf(year, "end_date")+` AS y2
+		FROM (SELECT timeline_id, type, status, ` + fmt.Sprintf(year, "start_date") + ` AS y1, ` + fmt.Sprintf(year, "end_date") + ` AS y2
 			FROM events) e GROUP BY timeline_id, type, status, y1, y2
 		UNION ALL SELECT 'actor ' || actor_id || ' = ' || CAST(count(*) AS text) FROM event_actors GROUP BY actor_id
 		UNION ALL SELECT 'place ' || place_id || ' = ' || CAST(count(*) AS text) FROM event_places GROUP BY place_id
