@@ -120,18 +120,20 @@ func (f *countFolder) close() {
 }
 
 // yearCountsFrom is the counts of events by (first_year, last_year) with
-// their pending deltas, for the timelines, types and statuses of f: a
-// subquery yielding first_year, last_year and n, and its arguments.
+// their pending deltas, for the timelines, types or statuses of f (at most
+// one of these dimensions; see summarized): a subquery yielding
+// first_year, last_year and n, and its arguments.
 func yearCountsFrom(f EventFilter) (string, []any) {
 	w := &sqlWhere{}
-	if len(f.Timelines) > 0 {
-		w.add("timeline_id IN ?", f.Timelines)
-	}
-	if len(f.Types) > 0 {
-		w.add("type IN ?", f.Types)
-	}
-	if len(f.Statuses) > 0 {
-		w.add("status IN ?", f.Statuses)
+	switch {
+	case len(f.Timelines) > 0:
+		w.add("dim = 'timeline' AND value IN ?", f.Timelines)
+	case len(f.Types) > 0:
+		w.add("dim = 'type' AND value IN ?", f.Types)
+	case len(f.Statuses) > 0:
+		w.add("dim = 'status' AND value IN ?", f.Statuses)
+	default:
+		w.add("dim = 'all' AND value = ''")
 	}
 	q := "SELECT first_year, last_year, n FROM event_year_counts WHERE " + w.String() +
 		" UNION ALL SELECT first_year, last_year, n FROM event_year_deltas WHERE " + w.String()
@@ -146,10 +148,19 @@ func linkCount(kind, col string) string {
 }
 
 // summarized reports whether the year counts answer f exactly: f filters
-// by nothing but timelines, types, statuses, years and whole-year date
-// bounds.
+// by nothing but years, whole-year date bounds and at most one of
+// timelines, types and statuses.
 func summarized(f EventFilter) bool {
 	if len(f.Actors) > 0 || len(f.Places) > 0 || len(f.Tags) > 0 || !f.Query.IsZero() || !f.UpdatedSince.IsZero() {
+		return false
+	}
+	dims := 0
+	for _, d := range [][]string{f.Timelines, f.Types, f.Statuses} {
+		if len(d) > 0 {
+			dims++
+		}
+	}
+	if dims > 1 {
 		return false
 	}
 	if !f.From.IsZero() && f.From != yearStart(f.From.Year) {

@@ -53,12 +53,12 @@ var facetQueries = []struct{ name, selectJoin, group, summary string }{
 			" GROUP BY u.key HAVING SUM(u.n) > 0"},
 }
 
-// yearCountsBy counts all events by one column of event_year_counts (a
-// constant), with the pending deltas.
-func yearCountsBy(col string) string {
-	return "SELECT u." + col + " AS value, '' AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM (SELECT " + col +
-		", n FROM event_year_counts UNION ALL SELECT " + col + ", n FROM event_year_deltas) u GROUP BY u." + col +
-		" HAVING SUM(u.n) > 0"
+// yearCountsBy counts all events by one dimension of event_year_counts
+// (a constant), with the pending deltas.
+func yearCountsBy(dim string) string {
+	return "SELECT u.value AS value, '' AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM (SELECT value, n FROM event_year_counts " +
+		"WHERE dim = '" + dim + "' UNION ALL SELECT value, n FROM event_year_deltas WHERE dim = '" + dim + "') u " +
+		"GROUP BY u.value HAVING SUM(u.n) > 0"
 }
 
 // linkCountsOf is the link counts of one kind (a constant) with the

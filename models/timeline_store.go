@@ -18,8 +18,8 @@ type timelineRow struct {
 // of the (timeline_id, start_date, id) and (timeline_id, end_date)
 // indexes, so that it costs O(timelines), not O(events).
 const timelineQuery = `SELECT t.id AS id, t.title AS title, t.description AS description,
-	(SELECT CAST(COALESCE(SUM(u.n), 0) AS BIGINT) FROM (SELECT n FROM event_year_counts c WHERE c.timeline_id = t.id
-		UNION ALL SELECT n FROM event_year_deltas d WHERE d.timeline_id = t.id) u) AS event_count,
+	(SELECT CAST(COALESCE(SUM(u.n), 0) AS BIGINT) FROM (SELECT n FROM event_year_counts c WHERE c.dim = 'timeline' AND c.value = t.id
+		UNION ALL SELECT n FROM event_year_deltas d WHERE d.dim = 'timeline' AND d.value = t.id) u) AS event_count,
 	(SELECT min(e.start_date) FROM events e WHERE e.timeline_id = t.id) AS start_date,
 	(SELECT max(e.end_date) FROM events e WHERE e.timeline_id = t.id) AS end_date
 	FROM timelines t`

@@ -20,11 +20,11 @@ import (
 func keptCounts(t *testing.T, b *backend) []string {
 	t.Helper()
 	var out []string
-	if err := b.store.DB().Raw(`SELECT 'year ' || timeline_id || ' ' || type || ' ' || status || ' ' ||
+	if err := b.store.DB().Raw(`SELECT 'year ' || dim || ' ' || value || ' ' ||
 			CAST(first_year AS text) || '-' || CAST(last_year AS text) || ' = ' || CAST(SUM(n) AS text)
-		FROM (SELECT timeline_id, type, status, first_year, last_year, n FROM event_year_counts
-			UNION ALL SELECT timeline_id, type, status, first_year, last_year, n FROM event_year_deltas) u
-		GROUP BY timeline_id, type, status, first_year, last_year HAVING SUM(n) <> 0
+		FROM (SELECT dim, value, first_year, last_year, n FROM event_year_counts
+			UNION ALL SELECT dim, value, first_year, last_year, n FROM event_year_deltas) u
+		GROUP BY dim, value, first_year, last_year HAVING SUM(n) <> 0
 		UNION ALL
 		SELECT kind || ' ' || key || ' = ' || CAST(SUM(n) AS text)
 		FROM (SELECT kind, key, n FROM link_counts UNION ALL SELECT kind, key, n FROM link_count_deltas) u
@@ -41,11 +41,14 @@ func recount(t *testing.T, b *backend) []string {
 	if b.name == models.DialectSQLite {
 		year = "CAST(substr(%s, 1, 4) AS INTEGER)"
 	}
+	years := "SELECT %s AS dim, %s AS value, " + fmt.Sprintf(year, "start_date") + " AS y1, " +
+		fmt.Sprintf(year, "end_date") + " AS y2 FROM events"
 	var out []string
-	if err := b.store.DB().Raw(`SELECT 'year ' || timeline_id || ' ' || type || ' ' || status || ' ' ||
+	if err := b.store.DB().Raw(`SELECT 'year ' || dim || ' ' || value || ' ' ||
 			CAST(y1 AS text) || '-' || CAST(y2 AS text) || ' = ' || CAST(count(*) AS text)
-		FROM (SELECT timeline_id, type, status, ` + fmt.Sprintf(year, "start_date") + ` AS y1, ` + fmt.Sprintf(year, "end_date") + ` AS y2
-			FROM events) e GROUP BY timeline_id, type, status, y1, y2
+		FROM (` + fmt.Sprintf(years, "'all'", "''") + ` UNION ALL ` + fmt.Sprintf(years, "'timeline'", "timeline_id") +
+		` UNION ALL ` + fmt.Sprintf(years, "'type'", "type") + ` UNION ALL ` + fmt.Sprintf(years, "'status'", "status") + `) e
+		GROUP BY dim, value, y1, y2
 		UNION ALL SELECT 'actor ' || actor_id || ' = ' || CAST(count(*) AS text) FROM event_actors GROUP BY actor_id
 		UNION ALL SELECT 'place ' || place_id || ' = ' || CAST(count(*) AS text) FROM event_places GROUP BY place_id
 		UNION ALL SELECT 'tag ' || tag || ' = ' || CAST(count(*) AS text) FROM event_tags GROUP BY tag

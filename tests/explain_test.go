@@ -439,10 +439,12 @@ func explainRecountSQL() []explainStmt {
 		{sql: "DELETE FROM link_count_deltas"},
 		{sql: "DELETE FROM event_year_counts"},
 		{sql: "DELETE FROM link_counts"},
-		{sql: `INSERT INTO event_year_counts (timeline_id, type, status, first_year, last_year, n)
-			SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
-				CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
-			FROM events GROUP BY 1, 2, 3, 4, 5`},
+		{sql: `INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
+			SELECT d.dim, d.value, e.y1, e.y2, sum(e.n)
+			FROM (SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer) AS y1,
+				CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5) e
+			CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
+			GROUP BY 1, 2, 3, 4`},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id"},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id"},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag"},

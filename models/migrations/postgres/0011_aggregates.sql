@@ -1,32 +1,35 @@
 -- 0011: counts kept by the database, so that /v1/years, /v1/facets and the
 -- catalog lists cost what they return, not what the table holds.
 --
--- event_year_counts counts the events by (timeline, type, status, first
--- year, last year): the year histogram spreads each row over its years, as
--- the count over events did, so an event still counts in every year it
--- overlaps. link_counts counts the links of each actor, place and tag.
--- Writers never update these rows: statement triggers append the change
--- of each statement to a delta table (no row is shared between writers,
--- so concurrent writers neither wait for each other nor deadlock), and
--- readers add the pending deltas to the counts. FoldCounts moves the
--- deltas into the counts, one folder at a time, after writes.
+-- event_year_counts counts the events by (first year, last year): all of
+-- them (dim 'all', value ''), and those of each timeline, type and status
+-- (dim 'timeline', 'type', 'status'; value the timeline id, type or
+-- status). The year histogram spreads each row over its years, as the
+-- count over events did, so an event still counts in every year it
+-- overlaps; a histogram filtered by one of these dimensions reads that
+-- dimension's rows. link_counts counts the links of each actor, place and
+-- tag. Writers never update these rows: statement triggers append the
+-- change of each statement to a delta table (no row is shared between
+-- writers, so concurrent writers neither wait for each other nor
+-- deadlock), and readers add the pending deltas to the counts.
+-- fold_count_deltas moves the deltas into the counts (FoldCounts, after
+-- writes, one folder at a time).
 CREATE TABLE event_year_counts (
-    timeline_id text NOT NULL,
-    type        text NOT NULL,
-    status      text NOT NULL,
-    first_year  integer NOT NULL,
-    last_year   integer NOT NULL,
-    n           bigint NOT NULL,
-    PRIMARY KEY (timeline_id, type, status, first_year, last_year)
+    dim        text NOT NULL,
+    value      text NOT NULL,
+    first_year integer NOT NULL,
+    last_year  integer NOT NULL,
+    n          bigint NOT NULL,
+    PRIMARY KEY (dim, value, first_year, last_year)
 );
 CREATE TABLE event_year_deltas (
-    timeline_id text NOT NULL,
-    type        text NOT NULL,
-    status      text NOT NULL,
-    first_year  integer NOT NULL,
-    last_year   integer NOT NULL,
-    n           bigint NOT NULL
+    dim        text NOT NULL,
+    value      text NOT NULL,
+    first_year integer NOT NULL,
+    last_year  integer NOT NULL,
+    n          bigint NOT NULL
 );
+CREATE INDEX event_year_deltas_key ON event_year_deltas (dim, value);
 CREATE TABLE link_counts (
     kind text NOT NULL,
     key  text NOT NULL,
@@ -40,10 +43,18 @@ CREATE TABLE link_count_deltas (
 );
 CREATE INDEX link_count_deltas_key ON link_count_deltas (kind, key);
 
-INSERT INTO event_year_counts (timeline_id, type, status, first_year, last_year, n)
-SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
-    CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
-FROM events GROUP BY 1, 2, 3, 4, 5;
+-- The backfill: the events by first and last year, spread over the four
+-- dimensions (the view is only its helper).
+CREATE VIEW event_year_dims_of_events AS
+SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer) AS first_year,
+    CAST(EXTRACT(YEAR FROM end_date) AS integer) AS last_year FROM events;
+
+INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
+SELECT d.dim, d.value, e.first_year, e.last_year, sum(e.n)
+FROM (SELECT timeline_id, type, status, first_year, last_year, count(*) AS n FROM event_year_dims_of_events GROUP BY 1, 2, 3, 4, 5) e
+CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
+GROUP BY 1, 2, 3, 4;
+DROP VIEW event_year_dims_of_events;
 INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag;
@@ -51,24 +62,29 @@ INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_ta
 CREATE FUNCTION event_year_deltas_record() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO event_year_deltas (timeline_id, type, status, first_year, last_year, n)
-        SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
-            CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
-        FROM new_rows GROUP BY 1, 2, 3, 4, 5;
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO event_year_deltas (timeline_id, type, status, first_year, last_year, n)
-        SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
-            CAST(EXTRACT(YEAR FROM end_date) AS integer), -count(*)
-        FROM old_rows GROUP BY 1, 2, 3, 4, 5;
-    ELSE
-        INSERT INTO event_year_deltas (timeline_id, type, status, first_year, last_year, n)
-        SELECT timeline_id, type, status, y1, y2, sum(d) FROM (
+        INSERT INTO event_year_deltas (dim, value, first_year, last_year, n)
+        SELECT d.dim, d.value, e.y1, e.y2, sum(e.c) FROM (
             SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer) AS y1,
-                CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, 1 AS d FROM new_rows
+                CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, 1 AS c FROM new_rows) e
+        CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
+        GROUP BY 1, 2, 3, 4;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO event_year_deltas (dim, value, first_year, last_year, n)
+        SELECT d.dim, d.value, e.y1, e.y2, sum(e.c) FROM (
+            SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer) AS y1,
+                CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, -1 AS c FROM old_rows) e
+        CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
+        GROUP BY 1, 2, 3, 4;
+    ELSE
+        INSERT INTO event_year_deltas (dim, value, first_year, last_year, n)
+        SELECT d.dim, d.value, e.y1, e.y2, sum(e.c) FROM (
+            SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer) AS y1,
+                CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, 1 AS c FROM new_rows
             UNION ALL
             SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer),
-                CAST(EXTRACT(YEAR FROM end_date) AS integer), -1 FROM old_rows) c
-        GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0;
+                CAST(EXTRACT(YEAR FROM end_date) AS integer), -1 FROM old_rows) e
+        CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
+        GROUP BY 1, 2, 3, 4 HAVING sum(e.c) <> 0;
     END IF;
     RETURN NULL;
 END $$;
@@ -180,11 +196,11 @@ CREATE TRIGGER events_links_end_date AFTER UPDATE OF end_date ON events
 -- fold_count_deltas moves the pending deltas into the counts, in key
 -- order; the caller holds the fold's advisory lock, so folds do not race.
 CREATE FUNCTION fold_count_deltas() RETURNS void LANGUAGE sql AS $$
-    WITH d AS (DELETE FROM event_year_deltas RETURNING timeline_id, type, status, first_year, last_year, n)
-    INSERT INTO event_year_counts AS c (timeline_id, type, status, first_year, last_year, n)
-    SELECT timeline_id, type, status, first_year, last_year, sum(n) FROM d
-    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (timeline_id, type, status, first_year, last_year) DO UPDATE SET n = c.n + excluded.n;
+    WITH d AS (DELETE FROM event_year_deltas RETURNING dim, value, first_year, last_year, n)
+    INSERT INTO event_year_counts AS c (dim, value, first_year, last_year, n)
+    SELECT dim, value, first_year, last_year, sum(n) FROM d
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = c.n + excluded.n;
     WITH d AS (DELETE FROM link_count_deltas RETURNING kind, key, n)
     INSERT INTO link_counts AS c (kind, key, n)
     SELECT kind, key, sum(n) FROM d GROUP BY 1, 2 ORDER BY 1, 2

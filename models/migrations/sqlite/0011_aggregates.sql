@@ -3,22 +3,21 @@
 -- the counts directly, and the delta tables exist for the shared read
 -- queries but stay empty.
 CREATE TABLE event_year_counts (
-    timeline_id text NOT NULL,
-    type        text NOT NULL,
-    status      text NOT NULL,
-    first_year  integer NOT NULL,
-    last_year   integer NOT NULL,
-    n           integer NOT NULL,
-    PRIMARY KEY (timeline_id, type, status, first_year, last_year)
+    dim        text NOT NULL,
+    value      text NOT NULL,
+    first_year integer NOT NULL,
+    last_year  integer NOT NULL,
+    n          integer NOT NULL,
+    PRIMARY KEY (dim, value, first_year, last_year)
 ) WITHOUT ROWID;
 CREATE TABLE event_year_deltas (
-    timeline_id text NOT NULL,
-    type        text NOT NULL,
-    status      text NOT NULL,
-    first_year  integer NOT NULL,
-    last_year   integer NOT NULL,
-    n           integer NOT NULL
+    dim        text NOT NULL,
+    value      text NOT NULL,
+    first_year integer NOT NULL,
+    last_year  integer NOT NULL,
+    n          integer NOT NULL
 );
+CREATE INDEX event_year_deltas_key ON event_year_deltas (dim, value);
 CREATE TABLE link_counts (
     kind text NOT NULL,
     key  text NOT NULL,
@@ -32,34 +31,48 @@ CREATE TABLE link_count_deltas (
 );
 CREATE INDEX link_count_deltas_key ON link_count_deltas (kind, key);
 
-INSERT INTO event_year_counts (timeline_id, type, status, first_year, last_year, n)
-SELECT timeline_id, type, status, CAST(substr(start_date, 1, 4) AS INTEGER), CAST(substr(end_date, 1, 4) AS INTEGER), count(*)
-FROM events GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
+SELECT d.dim, CASE d.dim WHEN 'all' THEN '' WHEN 'timeline' THEN e.timeline_id WHEN 'type' THEN e.type ELSE e.status END,
+    e.y1, e.y2, sum(e.n)
+FROM (SELECT timeline_id, type, status, CAST(substr(start_date, 1, 4) AS INTEGER) AS y1,
+        CAST(substr(end_date, 1, 4) AS INTEGER) AS y2, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5) e,
+    (SELECT 'all' AS dim UNION ALL SELECT 'timeline' UNION ALL SELECT 'type' UNION ALL SELECT 'status') d
+GROUP BY 1, 2, 3, 4;
 INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag;
 
 CREATE TRIGGER events_year_counts_insert AFTER INSERT ON events BEGIN
-    INSERT INTO event_year_counts (timeline_id, type, status, first_year, last_year, n)
-    VALUES (NEW.timeline_id, NEW.type, NEW.status, CAST(substr(NEW.start_date, 1, 4) AS INTEGER),
-        CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
-    ON CONFLICT (timeline_id, type, status, first_year, last_year) DO UPDATE SET n = n + 1;
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('all', '', CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('timeline', NEW.timeline_id, CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('type', NEW.type, CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('status', NEW.status, CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER events_year_counts_delete AFTER DELETE ON events BEGIN
-    UPDATE event_year_counts SET n = n - 1
-    WHERE timeline_id = OLD.timeline_id AND type = OLD.type AND status = OLD.status
-        AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'all' AND value = '' AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'timeline' AND value = OLD.timeline_id AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'type' AND value = OLD.type AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'status' AND value = OLD.status AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
 END;
 CREATE TRIGGER events_year_counts_update AFTER UPDATE OF timeline_id, type, status, start_date, end_date ON events
 WHEN OLD.timeline_id IS NOT NEW.timeline_id OR OLD.type IS NOT NEW.type OR OLD.status IS NOT NEW.status
     OR substr(OLD.start_date, 1, 4) IS NOT substr(NEW.start_date, 1, 4) OR substr(OLD.end_date, 1, 4) IS NOT substr(NEW.end_date, 1, 4) BEGIN
-    UPDATE event_year_counts SET n = n - 1
-    WHERE timeline_id = OLD.timeline_id AND type = OLD.type AND status = OLD.status
-        AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
-    INSERT INTO event_year_counts (timeline_id, type, status, first_year, last_year, n)
-    VALUES (NEW.timeline_id, NEW.type, NEW.status, CAST(substr(NEW.start_date, 1, 4) AS INTEGER),
-        CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
-    ON CONFLICT (timeline_id, type, status, first_year, last_year) DO UPDATE SET n = n + 1;
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'all' AND value = '' AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'timeline' AND value = OLD.timeline_id AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'type' AND value = OLD.type AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    UPDATE event_year_counts SET n = n - 1 WHERE dim = 'status' AND value = OLD.status AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('all', '', CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('timeline', NEW.timeline_id, CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('type', NEW.type, CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
+    INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('status', NEW.status, CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
+        ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER event_actors_counts_insert AFTER INSERT ON event_actors BEGIN
