@@ -222,9 +222,25 @@ func (s *Store) countYearsSummarized(ctx context.Context, f EventFilter) ([]Year
 	db := s.db.WithContext(ctx)
 	counts := []YearCount{}
 	args := append(append(append([]any{}, fromArgs...), cond.args...), yw.args...)
-	if err := db.Raw("SELECT y.year AS year, CAST(SUM(g.n) AS BIGINT) AS count FROM "+g+
-		" JOIN calendar_years y ON "+yearJoin+" WHERE "+cond.String()+" AND "+yw.String()+
-		" GROUP BY y.year ORDER BY y.year", args...).Scan(&counts).Error; err != nil {
+	query := "SELECT y.year AS year, CAST(SUM(g.n) AS BIGINT) AS count FROM " + g +
+		" JOIN calendar_years y ON " + yearJoin + " WHERE " + cond.String() + " AND " + yw.String() +
+		" GROUP BY y.year ORDER BY y.year"
+	if !f.Within && len(f.Years) == 0 {
+		// Overlap over a run of years: the count of a year is the events
+		// that start by it less those that ended before it, a running sum
+		// over the span boundaries, each run of years with the same count
+		// spread once over the calendar. Spreading every span over its
+		// years instead would cost the sum of the spans' lengths (a
+		// 300-year span, 300 rows).
+		query = "SELECT y.year AS year, CAST(b.running AS BIGINT) AS count FROM (SELECT x.year AS year, " +
+			"SUM(SUM(x.d)) OVER (ORDER BY x.year) AS running, LEAD(x.year) OVER (ORDER BY x.year) AS next_year " +
+			"FROM (SELECT g.first_year AS year, g.n AS d FROM " + g + " WHERE " + cond.String() +
+			" UNION ALL SELECT g.last_year + 1, -g.n FROM " + g + " WHERE " + cond.String() + ") x GROUP BY x.year) b " +
+			"JOIN calendar_years y ON y.year >= b.year AND y.year < b.next_year WHERE b.running > 0 AND " + yw.String() +
+			" ORDER BY y.year"
+		args = append(append(append(append(append([]any{}, fromArgs...), cond.args...), fromArgs...), cond.args...), yw.args...)
+	}
+	if err := db.Raw(query, args...).Scan(&counts).Error; err != nil {
 		return nil, 0, translate(err)
 	}
 	var n int64

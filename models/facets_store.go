@@ -35,10 +35,8 @@ type Facets struct {
 // The summary of each is the same count over the whole dataset, from the
 // counts that migration 0011 keeps (see counts_store.go).
 var facetQueries = []struct{ name, selectJoin, group, summary string }{
-	{"type", "SELECT e.type AS value, '' AS name, count(*) AS count FROM events e", "e.type",
-		yearCountsBy("type")},
-	{"status", "SELECT e.status AS value, '' AS name, count(*) AS count FROM events e", "e.status",
-		yearCountsBy("status")},
+	{"type", "SELECT e.type AS value, '' AS name, count(*) AS count FROM events e", "e.type", valueCounts("type")},
+	{"status", "SELECT e.status AS value, '' AS name, count(*) AS count FROM events e", "e.status", valueCounts("status")},
 	{"actor", "SELECT a.id AS value, a.name AS name, count(*) AS count FROM events e " +
 		"JOIN event_actors fa ON fa.event_id = e.id JOIN actors a ON a.id = fa.actor_id", "a.id, a.name",
 		"SELECT a.id AS value, a.name AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf("actor") +
@@ -53,12 +51,11 @@ var facetQueries = []struct{ name, selectJoin, group, summary string }{
 			" GROUP BY u.key HAVING SUM(u.n) > 0"},
 }
 
-// yearCountsBy counts all events by one dimension of event_year_counts
-// (a constant), with the pending deltas.
-func yearCountsBy(dim string) string {
-	return "SELECT u.value AS value, '' AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM (SELECT value, n FROM event_year_counts " +
-		"WHERE dim = '" + dim + "' UNION ALL SELECT value, n FROM event_year_deltas WHERE dim = '" + dim + "') u " +
-		"GROUP BY u.value HAVING SUM(u.n) > 0"
+// valueCounts counts all events by one of their fields (a constant kind
+// of link_counts), with the pending deltas.
+func valueCounts(kind string) string {
+	return "SELECT u.key AS value, '' AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf(kind) +
+		" GROUP BY u.key HAVING SUM(u.n) > 0"
 }
 
 // linkCountsOf is the link counts of one kind (a constant) with the

@@ -13,13 +13,13 @@ type timelineRow struct {
 	EndDate     Date   `gorm:"column:end_date"`
 }
 
-// timelineQuery reads the timelines with their usage: the count from the
-// kept year counts (see counts_store.go), the period from one probe each
+// timelineQuery reads the timelines with their usage: the count kept by
+// migration 0011 (see counts_store.go), the period from one probe each
 // of the (timeline_id, start_date, id) and (timeline_id, end_date)
 // indexes, so that it costs O(timelines), not O(events).
 const timelineQuery = `SELECT t.id AS id, t.title AS title, t.description AS description,
-	(SELECT CAST(COALESCE(SUM(u.n), 0) AS BIGINT) FROM (SELECT n FROM event_year_counts c WHERE c.dim = 'timeline' AND c.value = t.id
-		UNION ALL SELECT n FROM event_year_deltas d WHERE d.dim = 'timeline' AND d.value = t.id) u) AS event_count,
+	(COALESCE((SELECT sum(c.n) FROM link_counts c WHERE c.kind = 'timeline' AND c.key = t.id), 0) +
+		COALESCE((SELECT sum(d.n) FROM link_count_deltas d WHERE d.kind = 'timeline' AND d.key = t.id), 0)) AS event_count,
 	(SELECT min(e.start_date) FROM events e WHERE e.timeline_id = t.id) AS start_date,
 	(SELECT max(e.end_date) FROM events e WHERE e.timeline_id = t.id) AS end_date
 	FROM timelines t`

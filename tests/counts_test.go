@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -49,6 +50,9 @@ func recount(t *testing.T, b *backend) []string {
 		FROM (` + fmt.Sprintf(years, "'all'", "''") + ` UNION ALL ` + fmt.Sprintf(years, "'timeline'", "timeline_id") +
 		` UNION ALL ` + fmt.Sprintf(years, "'type'", "type") + ` UNION ALL ` + fmt.Sprintf(years, "'status'", "status") + `) e
 		GROUP BY dim, value, y1, y2
+		UNION ALL SELECT 'timeline ' || timeline_id || ' = ' || CAST(count(*) AS text) FROM events GROUP BY timeline_id
+		UNION ALL SELECT 'type ' || type || ' = ' || CAST(count(*) AS text) FROM events GROUP BY type
+		UNION ALL SELECT 'status ' || status || ' = ' || CAST(count(*) AS text) FROM events GROUP BY status
 		UNION ALL SELECT 'actor ' || actor_id || ' = ' || CAST(count(*) AS text) FROM event_actors GROUP BY actor_id
 		UNION ALL SELECT 'place ' || place_id || ' = ' || CAST(count(*) AS text) FROM event_places GROUP BY place_id
 		UNION ALL SELECT 'tag ' || tag || ' = ' || CAST(count(*) AS text) FROM event_tags GROUP BY tag
@@ -123,10 +127,13 @@ func TestCountsFollowWrites(t *testing.T) {
 			}
 			wantExactCounts(t, b, "import")
 
+			wantSameYears(t, b, "import")
+
 			if err := b.store.FoldCounts(ctx); err != nil {
 				t.Fatalf("fold: %v", err)
 			}
 			wantExactCounts(t, b, "fold")
+			wantSameYears(t, b, "fold")
 			if b.name == models.DialectPostgres {
 				var pending int
 				b.store.DB().Raw("SELECT (SELECT count(*) FROM event_year_deltas) + (SELECT count(*) FROM link_count_deltas)").Scan(&pending)
@@ -190,4 +197,45 @@ func TestCountsConcurrentWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantExactCounts(t, b, "fold")
+}
+
+// wantSameYears checks that the year histograms read from the kept counts
+// equal those counted over the events: the same filter with an
+// UpdatedSince that every event passes is counted over the events.
+func wantSameYears(t *testing.T, b *backend, after string) {
+	t.Helper()
+	day := func(s string) models.Date {
+		d, err := models.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, f := range []models.EventFilter{
+		{},
+		{From: day("1990-01-01"), To: day("2009-12-31")},
+		{From: day("1995-01-01")},
+		{To: day("2000-12-31")},
+		{From: day("1990-01-01"), To: day("2009-12-31"), Within: true},
+		{Years: []int{1999, 2003, 2020}},
+		{Years: []int{1999, 2003, 2020}, Within: true},
+		{Types: []string{"statement", "decision"}},
+		{Statuses: []string{"occurred"}, From: day("2000-01-01")},
+		{Timelines: []string{"csto"}, Years: []int{2020}},
+	} {
+		ctx := context.Background()
+		years, total, err := b.store.CountEventsByYear(ctx, f)
+		if err != nil {
+			t.Fatalf("%s: %+v: %v", after, f, err)
+		}
+		slow := f
+		slow.UpdatedSince = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+		wantYears, wantTotal, err := b.store.CountEventsByYear(ctx, slow)
+		if err != nil {
+			t.Fatalf("%s: %+v: %v", after, f, err)
+		}
+		if diff := cmp.Diff(wantYears, years); diff != "" || total != wantTotal {
+			t.Errorf("%s: %+v: kept counts give total %d, events %d; years (-events +kept):\n%s", after, f, total, wantTotal, diff)
+		}
+	}
 }

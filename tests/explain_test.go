@@ -445,6 +445,9 @@ func explainRecountSQL() []explainStmt {
 				CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5) e
 			CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
 			GROUP BY 1, 2, 3, 4`},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'timeline', timeline_id, count(*) FROM events GROUP BY timeline_id"},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'type', type, count(*) FROM events GROUP BY type"},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'status', status, count(*) FROM events GROUP BY status"},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id"},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id"},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag"},

@@ -8,7 +8,7 @@
 -- count over events did, so an event still counts in every year it
 -- overlaps; a histogram filtered by one of these dimensions reads that
 -- dimension's rows. link_counts counts the links of each actor, place and
--- tag. Writers never update these rows: statement triggers append the
+-- tag, and the events of each timeline, type and status. Writers never update these rows: statement triggers append the
 -- change of each statement to a delta table (no row is shared between
 -- writers, so concurrent writers neither wait for each other nor
 -- deadlock), and readers add the pending deltas to the counts.
@@ -55,6 +55,9 @@ FROM (SELECT timeline_id, type, status, first_year, last_year, count(*) AS n FRO
 CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
 GROUP BY 1, 2, 3, 4;
 DROP VIEW event_year_dims_of_events;
+INSERT INTO link_counts (kind, key, n) SELECT 'timeline', timeline_id, count(*) FROM events GROUP BY timeline_id;
+INSERT INTO link_counts (kind, key, n) SELECT 'type', type, count(*) FROM events GROUP BY type;
+INSERT INTO link_counts (kind, key, n) SELECT 'status', status, count(*) FROM events GROUP BY status;
 INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag;
@@ -68,6 +71,10 @@ BEGIN
                 CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, 1 AS c FROM new_rows) e
         CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
         GROUP BY 1, 2, 3, 4;
+        INSERT INTO link_count_deltas (kind, key, n)
+        SELECT d.kind, d.key, sum(e.c) FROM (SELECT timeline_id, type, status, 1 AS c FROM new_rows) e
+        CROSS JOIN LATERAL (VALUES ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (kind, key)
+        GROUP BY 1, 2 HAVING sum(e.c) <> 0;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO event_year_deltas (dim, value, first_year, last_year, n)
         SELECT d.dim, d.value, e.y1, e.y2, sum(e.c) FROM (
@@ -75,6 +82,10 @@ BEGIN
                 CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, -1 AS c FROM old_rows) e
         CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
         GROUP BY 1, 2, 3, 4;
+        INSERT INTO link_count_deltas (kind, key, n)
+        SELECT d.kind, d.key, sum(e.c) FROM (SELECT timeline_id, type, status, -1 AS c FROM old_rows) e
+        CROSS JOIN LATERAL (VALUES ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (kind, key)
+        GROUP BY 1, 2 HAVING sum(e.c) <> 0;
     ELSE
         INSERT INTO event_year_deltas (dim, value, first_year, last_year, n)
         SELECT d.dim, d.value, e.y1, e.y2, sum(e.c) FROM (
@@ -85,6 +96,10 @@ BEGIN
                 CAST(EXTRACT(YEAR FROM end_date) AS integer), -1 FROM old_rows) e
         CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
         GROUP BY 1, 2, 3, 4 HAVING sum(e.c) <> 0;
+        INSERT INTO link_count_deltas (kind, key, n)
+        SELECT d.kind, d.key, sum(e.c) FROM (SELECT timeline_id, type, status, 1 AS c FROM new_rows UNION ALL SELECT timeline_id, type, status, -1 FROM old_rows) e
+        CROSS JOIN LATERAL (VALUES ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (kind, key)
+        GROUP BY 1, 2 HAVING sum(e.c) <> 0;
     END IF;
     RETURN NULL;
 END $$;

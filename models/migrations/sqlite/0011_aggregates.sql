@@ -38,11 +38,17 @@ FROM (SELECT timeline_id, type, status, CAST(substr(start_date, 1, 4) AS INTEGER
         CAST(substr(end_date, 1, 4) AS INTEGER) AS y2, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5) e,
     (SELECT 'all' AS dim UNION ALL SELECT 'timeline' UNION ALL SELECT 'type' UNION ALL SELECT 'status') d
 GROUP BY 1, 2, 3, 4;
+INSERT INTO link_counts (kind, key, n) SELECT 'timeline', timeline_id, count(*) FROM events GROUP BY timeline_id;
+INSERT INTO link_counts (kind, key, n) SELECT 'type', type, count(*) FROM events GROUP BY type;
+INSERT INTO link_counts (kind, key, n) SELECT 'status', status, count(*) FROM events GROUP BY status;
 INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id;
 INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag;
 
 CREATE TRIGGER events_year_counts_insert AFTER INSERT ON events BEGIN
+    INSERT INTO link_counts (kind, key, n) VALUES ('timeline', NEW.timeline_id, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1;
+    INSERT INTO link_counts (kind, key, n) VALUES ('type', NEW.type, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1;
+    INSERT INTO link_counts (kind, key, n) VALUES ('status', NEW.status, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1;
     INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('all', '', CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
         ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
     INSERT INTO event_year_counts (dim, value, first_year, last_year, n) VALUES ('timeline', NEW.timeline_id, CAST(substr(NEW.start_date, 1, 4) AS INTEGER), CAST(substr(NEW.end_date, 1, 4) AS INTEGER), 1)
@@ -53,6 +59,9 @@ CREATE TRIGGER events_year_counts_insert AFTER INSERT ON events BEGIN
         ON CONFLICT (dim, value, first_year, last_year) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER events_year_counts_delete AFTER DELETE ON events BEGIN
+    UPDATE link_counts SET n = n - 1 WHERE kind = 'timeline' AND key = OLD.timeline_id;
+    UPDATE link_counts SET n = n - 1 WHERE kind = 'type' AND key = OLD.type;
+    UPDATE link_counts SET n = n - 1 WHERE kind = 'status' AND key = OLD.status;
     UPDATE event_year_counts SET n = n - 1 WHERE dim = 'all' AND value = '' AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
     UPDATE event_year_counts SET n = n - 1 WHERE dim = 'timeline' AND value = OLD.timeline_id AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
     UPDATE event_year_counts SET n = n - 1 WHERE dim = 'type' AND value = OLD.type AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
@@ -61,6 +70,12 @@ END;
 CREATE TRIGGER events_year_counts_update AFTER UPDATE OF timeline_id, type, status, start_date, end_date ON events
 WHEN OLD.timeline_id IS NOT NEW.timeline_id OR OLD.type IS NOT NEW.type OR OLD.status IS NOT NEW.status
     OR substr(OLD.start_date, 1, 4) IS NOT substr(NEW.start_date, 1, 4) OR substr(OLD.end_date, 1, 4) IS NOT substr(NEW.end_date, 1, 4) BEGIN
+    UPDATE link_counts SET n = n - 1 WHERE kind = 'timeline' AND key = OLD.timeline_id;
+    UPDATE link_counts SET n = n - 1 WHERE kind = 'type' AND key = OLD.type;
+    UPDATE link_counts SET n = n - 1 WHERE kind = 'status' AND key = OLD.status;
+    INSERT INTO link_counts (kind, key, n) VALUES ('timeline', NEW.timeline_id, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1;
+    INSERT INTO link_counts (kind, key, n) VALUES ('type', NEW.type, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1;
+    INSERT INTO link_counts (kind, key, n) VALUES ('status', NEW.status, 1) ON CONFLICT (kind, key) DO UPDATE SET n = n + 1;
     UPDATE event_year_counts SET n = n - 1 WHERE dim = 'all' AND value = '' AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
     UPDATE event_year_counts SET n = n - 1 WHERE dim = 'timeline' AND value = OLD.timeline_id AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
     UPDATE event_year_counts SET n = n - 1 WHERE dim = 'type' AND value = OLD.type AND first_year = CAST(substr(OLD.start_date, 1, 4) AS INTEGER) AND last_year = CAST(substr(OLD.end_date, 1, 4) AS INTEGER);
