@@ -226,6 +226,15 @@ func (s *Store) countYearsSummarized(ctx context.Context, f EventFilter) ([]Year
 		" JOIN calendar_years y ON " + yearJoin + " WHERE " + cond.String() + " AND " + yw.String() +
 		" GROUP BY y.year ORDER BY y.year"
 	if !f.Within && len(f.Years) == 0 {
+		// bw keeps the runs that reach into the years asked for, so that
+		// each is joined to its own years only.
+		bw := &sqlWhere{}
+		if !f.From.IsZero() {
+			bw.add("b.next_year > ?", f.From.Year)
+		}
+		if !f.To.IsZero() {
+			bw.add("b.year <= ?", f.To.Year)
+		}
 		// Overlap over a run of years: the count of a year is the events
 		// that start by it less those that ended before it, a running sum
 		// over the span boundaries, each run of years with the same count
@@ -236,9 +245,10 @@ func (s *Store) countYearsSummarized(ctx context.Context, f EventFilter) ([]Year
 			"SUM(SUM(x.d)) OVER (ORDER BY x.year) AS running, LEAD(x.year) OVER (ORDER BY x.year) AS next_year " +
 			"FROM (SELECT g.first_year AS year, g.n AS d FROM " + g + " WHERE " + cond.String() +
 			" UNION ALL SELECT g.last_year + 1, -g.n FROM " + g + " WHERE " + cond.String() + ") x GROUP BY x.year) b " +
-			"JOIN calendar_years y ON y.year >= b.year AND y.year < b.next_year WHERE b.running > 0 AND " + yw.String() +
-			" ORDER BY y.year"
-		args = append(append(append(append(append([]any{}, fromArgs...), cond.args...), fromArgs...), cond.args...), yw.args...)
+			"JOIN calendar_years y ON y.year >= b.year AND y.year < b.next_year WHERE b.running > 0 AND " + bw.String() +
+			" AND " + yw.String() + " ORDER BY y.year"
+		args = append(append(append(append(append(append([]any{}, fromArgs...), cond.args...), fromArgs...), cond.args...),
+			bw.args...), yw.args...)
 	}
 	if err := db.Raw(query, args...).Scan(&counts).Error; err != nil {
 		return nil, 0, translate(err)
