@@ -147,10 +147,17 @@ func TestExplainAggregatesGrowth(t *testing.T) {
 		maxBuffers := explainMaxGrowth * heights[1] / heights[0] * answer
 		table = append(table, fmt.Sprintf("%-18s %6d read %6d buf | %6d read %6d buf | read %.2fx, buffers %.2fx (spans %d to %d; allowed %.2fx)",
 			c.name, r[0].read, r[0].buffers, r[1].read, r[1].buffers, readGrowth, growth, r[0].spans, r[1].spans, maxBuffers))
-		if growth > maxBuffers || readGrowth > explainMaxGrowth*answer {
+		maxRead := explainMaxGrowth * answer
+		if answer != 1 {
+			// The spans that reach a window of years are read twice (the
+			// running sum's starts and ends) and grow a little faster
+			// than all the spans where the events are densest.
+			maxRead = 1.3 * answer
+		}
+		if growth > maxBuffers || readGrowth > maxRead {
 			t.Errorf("%s: buffers grow %.2fx (%d to %d), rows read %.2fx (%d to %d) from %d to %d events; want at most %.2fx and %.2fx\nlarge plans:\n%s",
 				c.name, growth, r[0].buffers, r[1].buffers, readGrowth, r[0].read, r[1].read, ds[0].rows, ds[1].rows,
-				maxBuffers, explainMaxGrowth*answer, strings.Join(r[1].plans, "\n"))
+				maxBuffers, maxRead, strings.Join(r[1].plans, "\n"))
 		}
 	}
 	t.Logf("heights %v\ncase               small                      | large                      | growth\n%s", heights, strings.Join(table, "\n"))
