@@ -9,10 +9,11 @@ import (
 	"gorm.io/gorm"
 )
 
-// The counts behind /v1/years, /v1/facets and the catalog (migration
-// 0011): event_year_counts holds the events by (timeline, type, status,
-// first year, last year) and link_counts the links of each actor, place
-// and tag. On PostgreSQL writers append their changes to delta tables
+// The counts behind /v1/years, /v1/facets, the catalog and /v1/timelines
+// (migration 0011): event_year_counts holds the events by (first year,
+// last year), all of them and by each timeline, type and status;
+// link_counts the links of each actor, place and tag and the events of
+// each timeline, type and status. On PostgreSQL writers append their changes to delta tables
 // (statement triggers), so that concurrent writers share no row; every
 // reader adds the pending deltas to the counts, and a fold moves them in.
 // On SQLite the triggers update the counts themselves and the delta
