@@ -859,6 +859,20 @@ func explainCheckPage(t *testing.T, d *explainData, c explainCase, p explainPlan
 	}
 }
 
+// explainReadsCounts reports whether a plan reads the kept counts of
+// migration 0011 and no event.
+func explainReadsCounts(p explainPlan) bool {
+	if p.eventRows > 0 || p.seqScan {
+		return false
+	}
+	for _, line := range p.lines {
+		if strings.Contains(line, " on event_year_counts") || strings.Contains(line, " on link_counts") {
+			return true
+		}
+	}
+	return false
+}
+
 // explainCheckCount logs a count query's plan and asserts that its work is
 // in proportion to the events it counts: a date restriction is served by
 // the date indexes and reads few events it then throws away, and finding an
@@ -879,8 +893,9 @@ func explainCheckCount(t *testing.T, d *explainData, c explainCase, p explainPla
 			t.Errorf("plan scans events sequentially")
 		}
 		// A count reads every matching event, so events_end (end_date >=
-		// from) serves as well as the start_date ranges.
-		if !p.anyDateIndex {
+		// from) serves as well as the start_date ranges; a count answered
+		// from the counts of migration 0011 reads no event at all.
+		if !p.anyDateIndex && !explainReadsCounts(p) {
 			t.Errorf("plan does not scan events_start_id, events_long_span or events_end")
 		}
 		if wasted := p.eventRows - p.eventKept; wasted > p.eventKept+d.rows/50 {
