@@ -5,8 +5,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // The counts behind /v1/years, /v1/facets, the catalog and /v1/timelines
@@ -33,24 +31,43 @@ func (s *Store) FoldCounts(ctx context.Context) error {
 }
 
 // fold is FoldCounts; unless wait, it gives up at once when another fold
-// runs (the deltas it would fold are that fold's, or the next one's).
-func (s *Store) fold(ctx context.Context, wait bool) error {
+// runs (the deltas it would fold are that fold's, or the next one's). It
+// runs on the pool itself, past GORM's callbacks: a fold changes no
+// answer, so it must not drop the cached dataset state as a write does.
+func (s *Store) fold(ctx context.Context, wait bool) (err error) {
 	if s.dialect != DialectPostgres {
 		return nil
 	}
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if wait {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", foldLockKey).Error; err != nil {
-				return err
-			}
-		} else {
-			var locked bool
-			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", foldLockKey).Scan(&locked).Error; err != nil || !locked {
-				return err
-			}
+	pool, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
 		}
-		return tx.Exec("SELECT fold_count_deltas()").Error
-	}))
+	}()
+	if wait {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", foldLockKey); err != nil {
+			return translate(err)
+		}
+	} else {
+		var locked bool
+		if err := tx.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", foldLockKey).Scan(&locked); err != nil {
+			return translate(err)
+		}
+		if !locked {
+			return tx.Rollback()
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT fold_count_deltas()"); err != nil {
+		return translate(err)
+	}
+	return translate(tx.Commit())
 }
 
 // countFolder folds the deltas after writes, in the background, one fold
