@@ -8,10 +8,11 @@
 -- count over events did, so an event still counts in every year it
 -- overlaps; a histogram filtered by one of these dimensions reads that
 -- dimension's rows. link_counts counts the links of each actor, place and
--- tag, and the events of each timeline, type and status. Writers never update these rows: statement triggers append the
--- change of each statement to a delta table (no row is shared between
--- writers, so concurrent writers neither wait for each other nor
--- deadlock), and readers add the pending deltas to the counts.
+-- tag, and the events of each timeline, type and status. Writers never
+-- update these rows: statement triggers append the change of each
+-- statement to a delta table (no row is shared between writers, so
+-- concurrent writers neither wait for each other nor deadlock), and
+-- readers add the pending deltas to the counts.
 -- fold_count_deltas moves the deltas into the counts (FoldCounts, after
 -- writes, one folder at a time).
 CREATE TABLE event_year_counts (
