@@ -79,6 +79,9 @@ type Store struct {
 	// editorial is what event writes are checked against (see
 	// Config.Editorial and WithEditorial).
 	editorial Editorial
+	// folder folds the count deltas after writes (PostgreSQL only; nil
+	// otherwise and inside transactions).
+	folder *countFolder
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -139,6 +142,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			sqlDB.Close()
 			return nil, err
 		}
+		s.folder = newCountFolder(s)
 	}
 	return s, nil
 }
@@ -240,6 +244,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool, and the replicas' pools.
 func (s *Store) Close() error {
+	s.folder.close()
 	s.state.close()
 	if s.replicas != nil {
 		s.replicas.closeReplicas()
@@ -273,9 +278,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.dialect == DialectSQLite {
 		return s.inImmediateTx(ctx, fn)
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Store{db: tx, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1, editorial: s.editorial})
 	})
+	if err == nil {
+		s.folder.kick() // the commit may have left count deltas
+	}
+	return err
 }
 
 // LockExclusive makes the caller's transaction the only one of its kind

@@ -283,8 +283,8 @@ FROM (
 // number v in 1..n; spread varies the number of links between tables.
 func explainLinkSQL(table, cols, value string, n, stream, step, spread int) string {
 	v := fmt.Sprintf("(1 + (a0 + i * %d) %% %d)", step, n)
-	return fmt.Sprintf(`INSERT INTO %s (event_id, %s, start_date)
-SELECT ev.id, %s, i + 1, ev.start_date
+	return fmt.Sprintf(`INSERT INTO %s (event_id, %s, start_date, end_date)
+SELECT ev.id, %s, i + 1, ev.start_date, ev.end_date
 FROM (SELECT g, floor(%d * %s ^ 2)::int AS a0 FROM generate_series(1, ?::int) AS g) s
 JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 CROSS JOIN LATERAL generate_series(0, (g / %d) %% 3) AS i`,
@@ -377,12 +377,12 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 			"'tag-' || lpad($v::text, 3, '0')", explainTags, 9, 101, 9), args: []any{rows}},
 		// A rare actor and tag, in one event of explainRareEvery: most real
 		// actors and tags are in a handful of events.
-		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position, start_date)
-			SELECT ev.id, 'explain-actor-rare', 'participant', 9, ev.start_date
+		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position, start_date, end_date)
+			SELECT ev.id, 'explain-actor-rare', 'participant', 9, ev.start_date, ev.end_date
 			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 			WHERE g % ?::int = 0`, args: []any{rows, explainRareEvery}},
-		{sql: `INSERT INTO event_tags (event_id, tag, position, start_date)
-			SELECT ev.id, 'tag-rare', 9, ev.start_date
+		{sql: `INSERT INTO event_tags (event_id, tag, position, start_date, end_date)
+			SELECT ev.id, 'tag-rare', 9, ev.start_date, ev.end_date
 			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 			WHERE g % ?::int = 7`, args: []any{rows, explainRareEvery}},
 		// The triggers that fill event_spans are off while loading.
@@ -397,6 +397,14 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 		return err
 	}
 	phase("links", start)
+
+	// The counts of migration 0011, recounted: the triggers were off (or
+	// left deltas) while loading.
+	start = time.Now()
+	if err := explainRun(db, settings, explainRecountSQL(), 1); err != nil {
+		return err
+	}
+	phase("counts", start)
 
 	start = time.Now()
 	var builds []explainStmt
@@ -421,6 +429,29 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	phase("vacuum-analyze", start)
 
 	return explainMeasure(db, d)
+}
+
+// explainRecountSQL recounts the counts that migration 0011 keeps, as
+// its backfill does, dropping any pending delta.
+func explainRecountSQL() []explainStmt {
+	return []explainStmt{
+		{sql: "DELETE FROM event_year_deltas"},
+		{sql: "DELETE FROM link_count_deltas"},
+		{sql: "DELETE FROM event_year_counts"},
+		{sql: "DELETE FROM link_counts"},
+		{sql: `INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
+			SELECT d.dim, d.value, e.y1, e.y2, sum(e.n)
+			FROM (SELECT timeline_id, type, status, CAST(EXTRACT(YEAR FROM start_date) AS integer) AS y1,
+				CAST(EXTRACT(YEAR FROM end_date) AS integer) AS y2, count(*) AS n FROM events GROUP BY 1, 2, 3, 4, 5) e
+			CROSS JOIN LATERAL (VALUES ('all', ''), ('timeline', e.timeline_id), ('type', e.type), ('status', e.status)) d (dim, value)
+			GROUP BY 1, 2, 3, 4`},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'timeline', timeline_id, count(*) FROM events GROUP BY timeline_id"},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'type', type, count(*) FROM events GROUP BY type"},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'status', status, count(*) FROM events GROUP BY status"},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id"},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id"},
+		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag"},
+	}
 }
 
 // explainMeasure fills in what the cases need to know of generated data.
@@ -828,6 +859,20 @@ func explainCheckPage(t *testing.T, d *explainData, c explainCase, p explainPlan
 	}
 }
 
+// explainReadsCounts reports whether a plan reads the kept counts of
+// migration 0011 and no event.
+func explainReadsCounts(p explainPlan) bool {
+	if p.eventRows > 0 || p.seqScan {
+		return false
+	}
+	for _, line := range p.lines {
+		if strings.Contains(line, " on event_year_counts") || strings.Contains(line, " on link_counts") {
+			return true
+		}
+	}
+	return false
+}
+
 // explainCheckCount logs a count query's plan and asserts that its work is
 // in proportion to the events it counts: a date restriction is served by
 // the date indexes and reads few events it then throws away, and finding an
@@ -848,8 +893,9 @@ func explainCheckCount(t *testing.T, d *explainData, c explainCase, p explainPla
 			t.Errorf("plan scans events sequentially")
 		}
 		// A count reads every matching event, so events_end (end_date >=
-		// from) serves as well as the start_date ranges.
-		if !p.anyDateIndex {
+		// from) serves as well as the start_date ranges; a count answered
+		// from the counts of migration 0011 reads no event at all.
+		if !p.anyDateIndex && !explainReadsCounts(p) {
 			t.Errorf("plan does not scan events_start_id, events_long_span or events_end")
 		}
 		if wasted := p.eventRows - p.eventKept; wasted > p.eventKept+d.rows/50 {

@@ -148,7 +148,9 @@ func TestStatementTimeoutIs503(t *testing.T) {
 	// Without the timeout the request would wait for the lock until the
 	// test ends: the client gives up long before.
 	client := &http.Client{Timeout: 30 * time.Second}
-	for _, path := range []string{"/v1/events?year=2019", "/v1/years"} {
+	// /v1/years from a mid-year date counts the events (a whole-year or
+	// unfiltered histogram reads the kept counts, which are not locked).
+	for _, path := range []string{"/v1/events?year=2019", "/v1/years?from=2019-06-01"} {
 		res, err := client.Get(b.server.URL + path)
 		if err != nil {
 			t.Fatalf("GET %s: got %v, want a 503 once statement_timeout passes", path, err)

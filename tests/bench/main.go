@@ -72,7 +72,7 @@ func run() error {
 		conc     = flag.Int("c", 4, "concurrent clients")
 		only     = flag.String("only", "", "comma-separated request names to run (default all)")
 		exports  = flag.Bool("exports", true, "measure full CSV and NDJSON exports")
-		kept     = flag.String("kept", "timeline_kept_bench_%d", "name of the kept PostgreSQL database of each size's generated events")
+		kept     = flag.String("kept", "timeline_kept_bench_%d", "name of the kept PostgreSQL database of each size (%d: the rows); a copy migrated by hand (timeline migrate) lets a branch with a migration run without touching the shared one")
 		sqlite   = flag.String("sqlite", "", "directory of SQLite files: run against the embedded SQLite default instead of PostgreSQL")
 		port     = flag.Int("port", 0, "first port of the servers (default: any free port)")
 		variant  = flag.String("variant", "", "NAME:KEY=VAL[,KEY=VAL][;NAME:...]: also run the new build with this environment, as build NAME (DSN_PARAMS=a=b adds to the database URL)")
@@ -292,6 +292,14 @@ func matrix() []request {
 		{name: "event", path: "/v1/events/ev-0000777"},
 		{name: "years-histogram", path: "/v1/years?from=2010-01-01&to=2019-12-31"},
 		{name: "actors-catalog", path: "/v1/actors?limit=50"},
+		{name: "years-all", path: "/v1/years"},
+		{name: "years-type", path: "/v1/years?type=summit"},
+		{name: "years-actor", path: "/v1/years?actor=explain-actor-299"},
+		{name: "facets", path: "/v1/facets"},
+		{name: "facets-year", path: "/v1/facets?year=2019"},
+		{name: "places-catalog", path: "/v1/places?limit=50"},
+		{name: "tags-catalog", path: "/v1/tags?limit=50"},
+		{name: "timelines", path: "/v1/timelines"},
 		{name: "304", path: "/v1/events?year=2019&limit=50", header: http.Header{"If-None-Match": {"*"}}},
 	}
 }

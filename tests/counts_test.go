@@ -1,0 +1,241 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+// The counts of migration 0011 (event_year_counts, link_counts and their
+// deltas) must equal a recount from the events after every kind of write.
+
+// keptCounts reads the kept counts with their pending deltas, as the
+// readers add them, one line per non-zero count.
+func keptCounts(t *testing.T, b *backend) []string {
+	t.Helper()
+	var out []string
+	if err := b.store.DB().Raw(`SELECT 'year ' || dim || ' ' || value || ' ' ||
+			CAST(first_year AS text) || '-' || CAST(last_year AS text) || ' = ' || CAST(SUM(n) AS text)
+		FROM (SELECT dim, value, first_year, last_year, n FROM event_year_counts
+			UNION ALL SELECT dim, value, first_year, last_year, n FROM event_year_deltas) u
+		GROUP BY dim, value, first_year, last_year HAVING SUM(n) <> 0
+		UNION ALL
+		SELECT kind || ' ' || key || ' = ' || CAST(SUM(n) AS text)
+		FROM (SELECT kind, key, n FROM link_counts UNION ALL SELECT kind, key, n FROM link_count_deltas) u
+		GROUP BY kind, key HAVING SUM(n) <> 0 ORDER BY 1`).Scan(&out).Error; err != nil {
+		t.Fatalf("kept counts: %v", err)
+	}
+	return out
+}
+
+// recount counts the same from the events and their links.
+func recount(t *testing.T, b *backend) []string {
+	t.Helper()
+	year := "CAST(EXTRACT(YEAR FROM %s) AS integer)"
+	if b.name == models.DialectSQLite {
+		year = "CAST(substr(%s, 1, 4) AS INTEGER)"
+	}
+	years := "SELECT %s AS dim, %s AS value, " + fmt.Sprintf(year, "start_date") + " AS y1, " +
+		fmt.Sprintf(year, "end_date") + " AS y2 FROM events"
+	var out []string
+	if err := b.store.DB().Raw(`SELECT 'year ' || dim || ' ' || value || ' ' ||
+			CAST(y1 AS text) || '-' || CAST(y2 AS text) || ' = ' || CAST(count(*) AS text)
+		FROM (` + fmt.Sprintf(years, "'all'", "''") + ` UNION ALL ` + fmt.Sprintf(years, "'timeline'", "timeline_id") +
+		` UNION ALL ` + fmt.Sprintf(years, "'type'", "type") + ` UNION ALL ` + fmt.Sprintf(years, "'status'", "status") + `) e
+		GROUP BY dim, value, y1, y2
+		UNION ALL SELECT 'timeline ' || timeline_id || ' = ' || CAST(count(*) AS text) FROM events GROUP BY timeline_id
+		UNION ALL SELECT 'type ' || type || ' = ' || CAST(count(*) AS text) FROM events GROUP BY type
+		UNION ALL SELECT 'status ' || status || ' = ' || CAST(count(*) AS text) FROM events GROUP BY status
+		UNION ALL SELECT 'actor ' || actor_id || ' = ' || CAST(count(*) AS text) FROM event_actors GROUP BY actor_id
+		UNION ALL SELECT 'place ' || place_id || ' = ' || CAST(count(*) AS text) FROM event_places GROUP BY place_id
+		UNION ALL SELECT 'tag ' || tag || ' = ' || CAST(count(*) AS text) FROM event_tags GROUP BY tag
+		ORDER BY 1`).Scan(&out).Error; err != nil {
+		t.Fatalf("recount: %v", err)
+	}
+	return out
+}
+
+// wantExactCounts fails when the kept counts differ from a recount, and
+// checks that the link tables' end_date follows their events'.
+func wantExactCounts(t *testing.T, b *backend, after string) {
+	t.Helper()
+	if diff := cmp.Diff(recount(t, b), keptCounts(t, b)); diff != "" {
+		t.Errorf("%s: kept counts differ from a recount (-recount +kept):\n%s", after, diff)
+	}
+	for _, table := range []string{"event_actors", "event_places", "event_tags"} {
+		var n int
+		if err := b.store.DB().Raw(`SELECT count(*) FROM ` + table + ` l JOIN events e ON e.id = l.event_id
+			WHERE l.end_date IS NULL OR l.end_date <> e.end_date OR l.start_date <> e.start_date`).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d rows of %s whose dates are not their event's", after, n, table)
+		}
+	}
+}
+
+// TestCountsFollowWrites: after the seed, creating, editing, retracting,
+// restoring and importing events, the kept counts equal a recount, with
+// the deltas pending and once folded.
+func TestCountsFollowWrites(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+			wantExactCounts(t, b, "seed")
+
+			body := func(id, date, typ, actors, tags string) string {
+				return `{"id": "` + id + `", "timeline": "csto", "title": "Count ` + id + `", "date": "` + date + `", "type": "` + typ + `",
+					"status": "occurred", "actors": [` + actors + `], "places": [{"id": "russia"}],
+					"tags": [` + tags + `], "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote."}]}`
+			}
+			csto, belarus := `{"id": "csto", "role": "speaker"}`, `{"id": "belarus", "role": "member"}`
+			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-one", "2020-05-26", "statement", csto, `"count-a"`)).wantStatus(t, 201)
+			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-span", "1991/2005", "decision", csto+","+belarus, `"count-a", "count-b"`)).wantStatus(t, 201)
+			wantExactCounts(t, b, "create")
+
+			// Edits: the date (its years), the type, the actors and tags.
+			r := b.write(t, "PATCH", "/v1/events/count-one", admin, mergeType,
+				`{"date": "1999-03", "type": "summit", "actors": [`+belarus+`], "tags": ["count-b"]}`, "If-Match", `"v1"`)
+			r.wantStatus(t, 200)
+			r = b.write(t, "PATCH", "/v1/events/count-span", admin, mergeType, `{"date": "1992/2010"}`, "If-Match", `"v1"`)
+			r.wantStatus(t, 200)
+			wantExactCounts(t, b, "edit")
+
+			// Retraction, then restoration with a PUT naming the retraction.
+			b.write(t, "DELETE", "/v1/events/count-span", admin, "", "", "If-Match", `"v2"`).wantStatus(t, 204)
+			wantExactCounts(t, b, "retract")
+			b.write(t, "PUT", "/v1/events/count-span", admin, jsonType, body("count-span", "1991/2005", "decision", belarus, `"count-c"`),
+				"If-Match", `"v3"`).wantStatus(t, 200)
+			wantExactCounts(t, b, "restore")
+
+			// An import that adds, changes and retracts (mode=replace).
+			export := string(b.get(t, "/v1/events.ndjson?timeline=csto").body)
+			lines := strings.Split(strings.TrimSuffix(export, "\n"), "\n")
+			lines[0] = strings.Replace(lines[0], `"id":"`, `"id":"new-`, 1)
+			file := strings.Join(append([]string{lines[0]}, lines[2:30]...), "\n") + "\n"
+			r = b.write(t, "POST", "/v1/timelines/csto/import?mode=replace", admin, ndjsonType, file)
+			if r.status != 200 && r.status != 201 {
+				t.Fatalf("import: got %d %s", r.status, truncate(string(r.body)))
+			}
+			wantExactCounts(t, b, "import")
+
+			wantSameYears(t, b, "import")
+
+			if err := b.store.FoldCounts(ctx); err != nil {
+				t.Fatalf("fold: %v", err)
+			}
+			wantExactCounts(t, b, "fold")
+			wantSameYears(t, b, "fold")
+			if b.name == models.DialectPostgres {
+				var pending int
+				b.store.DB().Raw("SELECT (SELECT count(*) FROM event_year_deltas) + (SELECT count(*) FROM link_count_deltas)").Scan(&pending)
+				if pending != 0 {
+					t.Errorf("after a fold: %d deltas pending, want 0", pending)
+				}
+			}
+		})
+	}
+}
+
+// TestCountsConcurrentWriters: many writers creating and retracting events
+// that share actors, tags and years, in opposite orders, while folds run:
+// no write fails (no deadlock, no serialization error) and the counts
+// stay exact.
+func TestCountsConcurrentWriters(t *testing.T) {
+	requirePostgres(t)
+	b, cleanup, err := newBackend(context.Background(), models.DialectPostgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+	actors := []string{`{"id": "csto", "role": "speaker"}`, `{"id": "belarus", "role": "member"}`, `{"id": "russia", "role": "member"}`}
+	const writers, each = 8, 12
+	var wg sync.WaitGroup
+	errs := make(chan string, writers*each*2)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("conc-%d-%d", w, i)
+				// Half the writers list the actors and tags the other way round.
+				as, tags := actors[0]+","+actors[1]+","+actors[2], `"conc-a", "conc-b"`
+				if w%2 == 1 {
+					as, tags = actors[2]+","+actors[1]+","+actors[0], `"conc-b", "conc-a"`
+				}
+				body := `{"id": "` + id + `", "timeline": "csto", "title": "Concurrent", "date": "` + fmt.Sprintf("%d", 2000+i%3) + `",
+					"type": "statement", "status": "occurred", "actors": [` + as + `], "places": [{"id": "russia"}],
+					"tags": [` + tags + `], "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote."}]}`
+				if r := b.write(t, "POST", "/v1/events", admin, jsonType, body); r.status != 201 {
+					errs <- fmt.Sprintf("create %s: %d %s", id, r.status, truncate(string(r.body)))
+					continue
+				}
+				if i%3 == 0 {
+					if r := b.write(t, "DELETE", "/v1/events/"+id, admin, "", "", "If-Match", `"v1"`); r.status != 204 {
+						errs <- fmt.Sprintf("retract %s: %d %s", id, r.status, truncate(string(r.body)))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	wantExactCounts(t, b, "concurrent writes")
+	if err := b.store.FoldCounts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantExactCounts(t, b, "fold")
+}
+
+// wantSameYears checks that the year histograms read from the kept counts
+// equal those counted over the events: the same filter with an
+// UpdatedSince that every event passes is counted over the events.
+func wantSameYears(t *testing.T, b *backend, after string) {
+	t.Helper()
+	day := func(s string) models.Date {
+		d, err := models.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, f := range []models.EventFilter{
+		{},
+		{From: day("1990-01-01"), To: day("2009-12-31")},
+		{From: day("1995-01-01")},
+		{To: day("2000-12-31")},
+		{From: day("1990-01-01"), To: day("2009-12-31"), Within: true},
+		{Years: []int{1999, 2003, 2020}},
+		{Years: []int{1999, 2003, 2020}, Within: true},
+		{Types: []string{"statement", "decision"}},
+		{Statuses: []string{"occurred"}, From: day("2000-01-01")},
+		{Timelines: []string{"csto"}, Years: []int{2020}},
+	} {
+		ctx := context.Background()
+		years, total, err := b.store.CountEventsByYear(ctx, f)
+		if err != nil {
+			t.Fatalf("%s: %+v: %v", after, f, err)
+		}
+		slow := f
+		slow.UpdatedSince = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+		wantYears, wantTotal, err := b.store.CountEventsByYear(ctx, slow)
+		if err != nil {
+			t.Fatalf("%s: %+v: %v", after, f, err)
+		}
+		if diff := cmp.Diff(wantYears, years); diff != "" || total != wantTotal {
+			t.Errorf("%s: %+v: kept counts give total %d, events %d; years (-events +kept):\n%s", after, f, total, wantTotal, diff)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+// TestExplainAggregatesGrowth checks that /v1/years, /v1/facets, the
+// catalog lists and /v1/timelines cost what they return, not what the
+// tables hold: each store method is run with its statements captured,
+// each statement is explained with EXPLAIN (ANALYZE, BUFFERS) on two
+// generated databases ten times apart in size (10,000 and 100,000 events
+// by default; EXPLAIN_AGGREGATES_ROWS sets the smaller), and the shared
+// buffers of all of a request's statements may grow by at most
+// explainMaxGrowth times the growth of the B-tree height (see
+// TestExplainGrowth), plus the growth of what the answer itself holds
+// (the distinct first and last years of the events, which the histogram
+// spreads over the years). No statement may scan events or a link table
+// whole.
+func TestExplainAggregatesGrowth(t *testing.T) {
+	small := 10000
+	if v := os.Getenv("EXPLAIN_AGGREGATES_ROWS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 {
+			t.Fatalf("EXPLAIN_AGGREGATES_ROWS=%q: want an integer of at least 1000", v)
+		}
+		small = n
+	}
+	if testing.Short() {
+		t.Skip("generates 110,000 events")
+	}
+	ds := []*explainData{explainSetup(t, small), explainSetup(t, 10*small)}
+	ctx := context.Background()
+	type result struct {
+		buffers, read, spans int
+		plans                []string
+	}
+	cases := []struct {
+		name string
+		run  func(ctx context.Context, s *models.Store) error
+	}{
+		{"years", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.CountEventsByYear(ctx, models.EventFilter{})
+			return err
+		}},
+		{"years-decade", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.CountEventsByYear(ctx, models.EventFilter{From: explainDate("2010-01-01"), To: explainDate("2019-12-31")})
+			return err
+		}},
+		{"years-within-2019", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.CountEventsByYear(ctx, models.EventFilter{Years: []int{2019}, Within: true})
+			return err
+		}},
+		{"years-type", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.CountEventsByYear(ctx, models.EventFilter{Types: []string{"summit"}})
+			return err
+		}},
+		{"facets", func(ctx context.Context, s *models.Store) error {
+			_, err := s.CountFacets(ctx, models.EventFilter{})
+			return err
+		}},
+		{"actors", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.FindActors(ctx, models.CatalogFilter{Limit: 50})
+			return err
+		}},
+		{"actors-after", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.FindActors(ctx, models.CatalogFilter{Limit: 50, After: "explain-actor-100"})
+			return err
+		}},
+		{"places", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.FindPlaces(ctx, models.CatalogFilter{Limit: 50})
+			return err
+		}},
+		{"tags", func(ctx context.Context, s *models.Store) error {
+			_, _, err := s.FindTags(ctx, models.CatalogFilter{Limit: 50})
+			return err
+		}},
+		{"timelines", func(ctx context.Context, s *models.Store) error {
+			_, err := s.ListTimelines(ctx)
+			return err
+		}},
+	}
+	var heights [2]float64
+	got := map[string][2]result{}
+	for i, d := range ds {
+		db := d.store.DB()
+		var level int
+		if err := db.Exec("CREATE EXTENSION IF NOT EXISTS pageinspect").Error; err != nil {
+			t.Fatalf("pageinspect (PostgreSQL contrib) is needed to read B-tree heights: %v", err)
+		}
+		if err := db.Raw("SELECT level FROM bt_metap('events_pkey')").Row().Scan(&level); err != nil {
+			t.Fatal(err)
+		}
+		heights[i] = float64(level + 2)
+		capture, err := explainCapture(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			stmts, err := capture(ctx, func(ctx context.Context) error { return c.run(ctx, d.store) })
+			if err != nil {
+				t.Fatalf("%s at %d rows: %v", c.name, d.rows, err)
+			}
+			var r result
+			if err := db.Raw("SELECT count(*) FROM event_year_counts WHERE dim = 'all'").Row().Scan(&r.spans); err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range stmts {
+				lines, err := explainAnalyze(ctx, db, st)
+				if err != nil {
+					t.Fatalf("%s at %d rows: %v\n%s", c.name, d.rows, err, st.sql)
+				}
+				p := explainParsePlan(lines)
+				r.buffers += p.buffers
+				r.read += p.rowsRead
+				r.plans = append(r.plans, lines...)
+				for _, line := range lines {
+					for _, table := range []string{"events", "event_actors", "event_places", "event_tags"} {
+						if strings.Contains(line, "Seq Scan on "+table+" ") {
+							t.Errorf("%s at %d rows scans %s whole:\n%s", c.name, d.rows, table, strings.Join(lines, "\n"))
+						}
+					}
+				}
+			}
+			x := got[c.name]
+			x[i] = r
+			got[c.name] = x
+		}
+	}
+	var table []string
+	for _, c := range cases {
+		r := got[c.name]
+		growth := float64(r[1].buffers) / max(float64(r[0].buffers), 1)
+		readGrowth := float64(r[1].read) / max(float64(r[0].read), 1)
+		// What the answer holds: the histogram reads one row per distinct
+		// span, which grows with the data until every span is there.
+		answer := 1.0
+		if strings.HasPrefix(c.name, "years") || c.name == "facets" {
+			answer = float64(r[1].spans) / float64(max(r[0].spans, 1))
+		}
+		maxBuffers := explainMaxGrowth * heights[1] / heights[0] * answer
+		table = append(table, fmt.Sprintf("%-18s %6d read %6d buf | %6d read %6d buf | read %.2fx, buffers %.2fx (spans %d to %d; allowed %.2fx)",
+			c.name, r[0].read, r[0].buffers, r[1].read, r[1].buffers, readGrowth, growth, r[0].spans, r[1].spans, maxBuffers))
+		maxRead := explainMaxGrowth * answer
+		if answer != 1 {
+			// The spans that reach a window of years are read twice (the
+			// running sum's starts and ends) and grow a little faster
+			// than all the spans where the events are densest.
+			maxRead = 1.3 * answer
+		}
+		if growth > maxBuffers || readGrowth > maxRead {
+			t.Errorf("%s: buffers grow %.2fx (%d to %d), rows read %.2fx (%d to %d) from %d to %d events; want at most %.2fx and %.2fx\nlarge plans:\n%s",
+				c.name, growth, r[0].buffers, r[1].buffers, readGrowth, r[0].read, r[1].read, ds[0].rows, ds[1].rows,
+				maxBuffers, maxRead, strings.Join(r[1].plans, "\n"))
+		}
+	}
+	t.Logf("heights %v\ncase               small                      | large                      | growth\n%s", heights, strings.Join(table, "\n"))
+}
