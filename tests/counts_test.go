@@ -62,6 +62,11 @@ func recount(t *testing.T, b *backend) []string {
 	return out
 }
 
+// countsQuote is the desk-notes quote of the events these tests write: it
+// names their place and the years of every date they are given, as the
+// editorial rules ask of a source whose text is unknown.
+const countsQuote = "Russia, in 1991, 1992, 1999, 2000, 2001, 2002, 2005, 2010 and 2020."
+
 // wantExactCounts fails when the kept counts differ from a recount, and
 // checks that the link tables' end_date follows their events'.
 func wantExactCounts(t *testing.T, b *backend, after string) {
@@ -89,21 +94,22 @@ func TestCountsFollowWrites(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+			b.deskSource(t)
 			wantExactCounts(t, b, "seed")
 
 			body := func(id, date, typ, actors, tags string) string {
 				return `{"id": "` + id + `", "timeline": "csto", "title": "Count ` + id + `", "date": "` + date + `", "type": "` + typ + `",
 					"status": "occurred", "actors": [` + actors + `], "places": [{"id": "russia"}],
-					"tags": [` + tags + `], "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote."}]}`
+					"tags": [` + tags + `], "sources": [{"source_id": "desk-notes", "quote": "` + countsQuote + `"}]}`
 			}
 			csto, belarus := `{"id": "csto", "role": "speaker"}`, `{"id": "belarus", "role": "member"}`
-			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-one", "2020-05-26", "statement", csto, `"count-a"`)).wantStatus(t, 201)
-			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-span", "1991/2005", "decision", csto+","+belarus, `"count-a", "count-b"`)).wantStatus(t, 201)
+			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-one", "2020-05-26", "statement", csto, `"test-tag"`)).wantStatus(t, 201)
+			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-span", "1991/2005", "decision", csto+","+belarus, `"test-tag", "synthetic"`)).wantStatus(t, 201)
 			wantExactCounts(t, b, "create")
 
 			// Edits: the date (its years), the type, the actors and tags.
 			r := b.write(t, "PATCH", "/v1/events/count-one", admin, mergeType,
-				`{"date": "1999-03", "type": "summit", "actors": [`+belarus+`], "tags": ["count-b"]}`, "If-Match", `"v1"`)
+				`{"date": "1999-03", "type": "summit", "actors": [`+belarus+`], "tags": ["synthetic"]}`, "If-Match", `"v1"`)
 			r.wantStatus(t, 200)
 			r = b.write(t, "PATCH", "/v1/events/count-span", admin, mergeType, `{"date": "1992/2010"}`, "If-Match", `"v1"`)
 			r.wantStatus(t, 200)
@@ -112,7 +118,7 @@ func TestCountsFollowWrites(t *testing.T) {
 			// Retraction, then restoration with a PUT naming the retraction.
 			b.write(t, "DELETE", "/v1/events/count-span", admin, "", "", "If-Match", `"v2"`).wantStatus(t, 204)
 			wantExactCounts(t, b, "retract")
-			b.write(t, "PUT", "/v1/events/count-span", admin, jsonType, body("count-span", "1991/2005", "decision", belarus, `"count-c"`),
+			b.write(t, "PUT", "/v1/events/count-span", admin, jsonType, body("count-span", "1991/2005", "decision", belarus, `"biosecurity"`),
 				"If-Match", `"v3"`).wantStatus(t, 200)
 			wantExactCounts(t, b, "restore")
 
@@ -157,6 +163,7 @@ func TestCountsConcurrentWriters(t *testing.T) {
 	}
 	t.Cleanup(cleanup)
 	admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+	b.deskSource(t)
 	actors := []string{`{"id": "csto", "role": "speaker"}`, `{"id": "belarus", "role": "member"}`, `{"id": "russia", "role": "member"}`}
 	const writers, each = 8, 12
 	var wg sync.WaitGroup
@@ -168,13 +175,13 @@ func TestCountsConcurrentWriters(t *testing.T) {
 			for i := range each {
 				id := fmt.Sprintf("conc-%d-%d", w, i)
 				// Half the writers list the actors and tags the other way round.
-				as, tags := actors[0]+","+actors[1]+","+actors[2], `"conc-a", "conc-b"`
+				as, tags := actors[0]+","+actors[1]+","+actors[2], `"test-tag", "synthetic"`
 				if w%2 == 1 {
-					as, tags = actors[2]+","+actors[1]+","+actors[0], `"conc-b", "conc-a"`
+					as, tags = actors[2]+","+actors[1]+","+actors[0], `"synthetic", "test-tag"`
 				}
 				body := `{"id": "` + id + `", "timeline": "csto", "title": "Concurrent", "date": "` + fmt.Sprintf("%d", 2000+i%3) + `",
 					"type": "statement", "status": "occurred", "actors": [` + as + `], "places": [{"id": "russia"}],
-					"tags": [` + tags + `], "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote."}]}`
+					"tags": [` + tags + `], "sources": [{"source_id": "desk-notes", "quote": "` + countsQuote + `"}]}`
 				if r := b.write(t, "POST", "/v1/events", admin, jsonType, body); r.status != 201 {
 					errs <- fmt.Sprintf("create %s: %d %s", id, r.status, truncate(string(r.body)))
 					continue
