@@ -38,12 +38,13 @@ func (s *server) listEventsAs(fm format) handler {
 
 func (s *server) events(c *gin.Context, suffix format) error {
 	values := c.Request.URL.Query()
-	p := newParams(values, append([]string{"sort", "limit", "cursor", "format", "count"}, filterParams...)...)
+	p := newParams(values, append([]string{"sort", "limit", "cursor", "format", "count", "include"}, filterParams...)...)
 	f := p.filter()
 	fm, err := negotiate(c, p, suffix)
 	if err != nil {
 		return err
 	}
+	f.IncludeRetracted = p.includeRetracted(fm)
 	sort := "date"
 	if v, ok := p.single("sort"); ok {
 		switch v {

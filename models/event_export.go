@@ -1,0 +1,184 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Reading an export: each batch is ONE statement, the page query of the
+// batch (the same arms, keyset and order as FindEvents) wrapped in a
+// select that adds, per event, its links aggregated as JSON arrays by
+// correlated subqueries, each an index range of the link table's primary
+// key (event_id, ...). The links carry only ids and the link's own fields
+// (role, quote, note); the actors, places and sources they name are read
+// once per export into a cache (see catalogCache), since a catalog is
+// small next to the events that cite it: an export of a million events
+// names a few hundred actors and sources, which the page path reads again
+// for every page. Rows are scanned with explicit pointers, without GORM's
+// reflection. Measured against one statement for the whole export and
+// against the page path's two statements per batch: see BENCHMARKS.md.
+
+var errBadAggregate = errors.New("models: malformed relation aggregate")
+
+// exportQuery returns the statement of one export batch: the columns of
+// eventsQuery (eventColumns, then search_rank when ranked), then the
+// event's actors [[id, role]...], places [id...], tags [tag...] and
+// citations [[source_id, quote, note]...], each in position order.
+func (s *Store) exportQuery(f EventFilter) (string, []any) {
+	page, args, _ := s.eventsQuery(f)
+	order := "p.start_date ASC, p.id ASC"
+	switch {
+	case f.Relevance && !f.Query.IsZero():
+		order = "p.search_rank DESC, p.start_date ASC, p.id ASC"
+	case f.Descending:
+		order = "p.start_date DESC, p.id DESC"
+	}
+	return "SELECT p.*, " +
+		s.linkAggregate("event_actors", "ea", []string{"actor_id", "role"}) + ", " +
+		s.linkAggregate("event_places", "ep", []string{"place_id"}) + ", " +
+		s.linkAggregate("event_tags", "et", []string{"tag"}) + ", " +
+		s.linkAggregate("citations", "ci", []string{"source_id", "quote", "note"}) +
+		" FROM (" + page + ") AS p ORDER BY " + order, args
+}
+
+// linkAggregate is the subquery that aggregates the links of event p.id in
+// table (aliased as alias; both constants) as a JSON array: of the values
+// of the one column, or of an array per link of the columns.
+func (s *Store) linkAggregate(table, alias string, cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = alias + "." + c
+	}
+	if s.dialect == DialectPostgres {
+		v := q[0]
+		if len(q) > 1 {
+			v = "json_build_array(" + strings.Join(q, ", ") + ")"
+		}
+		return "(SELECT json_agg(" + v + " ORDER BY " + alias + ".position) FROM " + table + " " + alias +
+			" WHERE " + alias + ".event_id = p.id)"
+	}
+	// SQLite (3.42 here) has no ORDER BY inside an aggregate; it aggregates
+	// an ordered subquery in its order.
+	v := "x." + cols[0]
+	if len(cols) > 1 {
+		v = "json_array(x." + strings.Join(cols, ", x.") + ")"
+	}
+	return "(SELECT json_group_array(" + v + ") FROM (SELECT " + strings.Join(q, ", ") + " FROM " + table + " " + alias +
+		" WHERE " + alias + ".event_id = p.id ORDER BY " + alias + ".position) AS x)"
+}
+
+// exportBatch runs one batch of f (f.Limit events after f.After, plus the
+// one after them) and appends its events, complete, to events.
+func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCache, events []Event) ([]Event, error) {
+	query, args := s.exportQuery(f)
+	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return events, s.searchError(err)
+	}
+	defer rows.Close()
+	var (
+		e                             Event
+		updated                       time.Time
+		approximate                   bool
+		precision, hash               string
+		rank                          float64
+		actors, places, tags, sources sql.RawBytes
+		links                         []string
+	)
+	dest := []any{&e.ID, &e.Timeline, &e.Title, &e.Summary, &e.Span.Start, &e.Span.End, &precision,
+		&approximate, &e.DisplayDate, &e.Span.EDTF, &e.Type, &e.Status, &hash, &updated}
+	if f.Relevance && !f.Query.IsZero() {
+		dest = append(dest, &rank)
+	}
+	dest = append(dest, &actors, &places, &tags, &sources)
+	for rows.Next() {
+		e = Event{}
+		rank = 0
+		if err := rows.Scan(dest...); err != nil {
+			return events, translate(err)
+		}
+		e.Span.Precision = Precision(precision)
+		e.Span.Approximate = approximate
+		e.UpdatedAt = updated.UTC()
+		e.Rank = rank
+		if links, err = jsonStrings(actors, links[:0], 2); err != nil {
+			return events, err
+		}
+		e.Actors = make([]EventActor, len(links)/2)
+		for i := range e.Actors {
+			e.Actors[i] = EventActor{Actor: Actor{ID: links[2*i]}, Role: links[2*i+1]}
+		}
+		if links, err = jsonStrings(places, links[:0], 1); err != nil {
+			return events, err
+		}
+		e.Places = make([]Place, len(links))
+		for i := range e.Places {
+			e.Places[i].ID = links[i]
+		}
+		if e.Tags, err = jsonStrings(tags, make([]string, 0, 4), 1); err != nil {
+			return events, err
+		}
+		if links, err = jsonStrings(sources, links[:0], 3); err != nil {
+			return events, err
+		}
+		e.Citations = make([]Citation, len(links)/3)
+		for i := range e.Citations {
+			e.Citations[i] = Citation{Source: Source{ID: links[3*i]}, Quote: links[3*i+1], Note: links[3*i+2]}
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return events, s.searchError(err)
+	}
+	rows.Close()
+	return events, s.fillCatalog(ctx, cat, events)
+}
+
+// jsonStrings appends to dst every string of the JSON array b (nested
+// arrays flattened, null read as ""), and checks that their number is a
+// multiple of stride. NULL (no links, on PostgreSQL) is the empty list.
+// It reads only what the aggregates write: arrays of strings and nulls.
+func jsonStrings(b []byte, dst []string, stride int) ([]string, error) {
+	n := len(dst)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '[', ']', ',', ' ', '\n', '\t', '\r':
+		case 'n':
+			if !strings.HasPrefix(string(b[i:min(i+4, len(b))]), "null") {
+				return dst, errBadAggregate
+			}
+			dst = append(dst, "")
+			i += 3
+		case '"':
+			j, escaped := i+1, false
+			for ; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					escaped = true
+					j++
+				}
+			}
+			if j >= len(b) {
+				return dst, errBadAggregate
+			}
+			if !escaped {
+				dst = append(dst, string(b[i+1:j]))
+			} else {
+				v, err := unquoteJSON(b[i : j+1])
+				if err != nil {
+					return dst, err
+				}
+				dst = append(dst, v)
+			}
+			i = j
+		default:
+			return dst, errBadAggregate
+		}
+	}
+	if (len(dst)-n)%stride != 0 {
+		return dst, errBadAggregate
+	}
+	return dst, nil
+}
