@@ -70,13 +70,23 @@ func (s *Store) linkAggregate(table, alias string, cols []string) string {
 		" WHERE " + alias + ".event_id = p.id ORDER BY " + alias + ".position) AS x)"
 }
 
+// exportChunk is how many events an export hands on at a time: the rows
+// of a batch statement go out in chunks as they arrive, so that encoding
+// one chunk overlaps the database computing the next rows.
+const exportChunk = 256
+
 // exportBatch runs one batch of f (f.Limit events after f.After, plus the
-// one after them) and appends its events, complete, to events.
-func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCache, events []Event) ([]Event, error) {
+// one after them) and hands its events, complete, to fn in chunks of at
+// most exportChunk, reusing the chunk's slice. It returns the number of
+// events read and the key of the last. A row whose actors, places or
+// sources the cache lacks waits, with every row after it, until the
+// statement has ended and they are read.
+func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCache, chunk []Event,
+	fn func([]Event) error) (int, EventKey, error) {
 	query, args := s.exportQuery(f)
 	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
-		return events, s.searchError(err)
+		return 0, EventKey{}, s.searchError(err)
 	}
 	defer rows.Close()
 	var (
@@ -87,6 +97,9 @@ func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCach
 		rank                          float64
 		actors, places, tags, sources sql.RawBytes
 		links                         []string
+		pending                       []Event // rows that wait for the catalog
+		n                             int
+		last                          EventKey
 	)
 	dest := []any{&e.ID, &e.Timeline, &e.Title, &e.Summary, &e.Span.Start, &e.Span.End, &precision,
 		&approximate, &e.DisplayDate, &e.Span.EDTF, &e.Type, &e.Status, &hash, &updated}
@@ -94,47 +107,75 @@ func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCach
 		dest = append(dest, &rank)
 	}
 	dest = append(dest, &actors, &places, &tags, &sources)
+	chunk = chunk[:0]
 	for rows.Next() {
 		e = Event{}
 		rank = 0
 		if err := rows.Scan(dest...); err != nil {
-			return events, translate(err)
+			return n, last, translate(err)
 		}
 		e.Span.Precision = Precision(precision)
 		e.Span.Approximate = approximate
 		e.UpdatedAt = updated.UTC()
 		e.Rank = rank
 		if links, err = jsonStrings(actors, links[:0], 2); err != nil {
-			return events, err
+			return n, last, err
 		}
 		e.Actors = make([]EventActor, len(links)/2)
 		for i := range e.Actors {
 			e.Actors[i] = EventActor{Actor: Actor{ID: links[2*i]}, Role: links[2*i+1]}
 		}
 		if links, err = jsonStrings(places, links[:0], 1); err != nil {
-			return events, err
+			return n, last, err
 		}
 		e.Places = make([]Place, len(links))
 		for i := range e.Places {
 			e.Places[i].ID = links[i]
 		}
 		if e.Tags, err = jsonStrings(tags, make([]string, 0, 4), 1); err != nil {
-			return events, err
+			return n, last, err
 		}
 		if links, err = jsonStrings(sources, links[:0], 3); err != nil {
-			return events, err
+			return n, last, err
 		}
 		e.Citations = make([]Citation, len(links)/3)
 		for i := range e.Citations {
 			e.Citations[i] = Citation{Source: Source{ID: links[3*i]}, Quote: links[3*i+1], Note: links[3*i+2]}
 		}
-		events = append(events, e)
+		n, last = n+1, e.Key()
+		if pending != nil || !cat.fill(&e) {
+			pending = append(pending, e)
+			continue
+		}
+		if chunk = append(chunk, e); len(chunk) == exportChunk {
+			if err := fn(chunk); err != nil {
+				return n, last, err
+			}
+			chunk = chunk[:0]
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return events, s.searchError(err)
+		return n, last, s.searchError(err)
 	}
 	rows.Close()
-	return events, s.fillCatalog(ctx, cat, events)
+	if len(chunk) > 0 {
+		if err := fn(chunk); err != nil {
+			return n, last, err
+		}
+	}
+	if len(pending) > 0 {
+		if err := s.fillCatalog(ctx, cat, pending); err != nil {
+			return n, last, err
+		}
+		for len(pending) > 0 {
+			k := min(len(pending), exportChunk)
+			if err := fn(pending[:k]); err != nil {
+				return n, last, err
+			}
+			pending = pending[k:]
+		}
+	}
+	return n, last, nil
 }
 
 // jsonStrings appends to dst every string of the JSON array b (nested

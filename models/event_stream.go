@@ -20,8 +20,9 @@ const StreamBatch = 500
 const ExportBatch = 4000
 
 // StreamEvents calls fn with every event matching f, in f's order, in
-// batches of at most batch events (keyset paging inside one read-only
-// snapshot), so memory stays constant whatever the number of rows. Before
+// chunks, reading batches of batch events (keyset paging inside one
+// read-only snapshot), so memory stays constant whatever the number of
+// rows. fn must not keep the slice it is given. Before
 // the first batch it calls start with the number of events that will
 // follow, counted in the same snapshot, so a client can tell a truncated
 // download from a complete one. With f.IncludeRetracted the retracted
@@ -66,22 +67,16 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 			return err
 		}
 		cat := newCatalogCache()
-		events := make([]Event, 0, batch+1)
+		chunk := make([]Event, 0, exportChunk)
 		for {
-			events, err = ts.exportBatch(ctx, f, cat, events[:0])
+			n, last, err := ts.exportBatch(ctx, f, cat, chunk, fn)
 			if err != nil {
 				return err
 			}
-			if len(events) > 0 {
-				if err := fn(events); err != nil {
-					return err
-				}
-				key := events[len(events)-1].Key()
-				f.After = &key
-			}
+			f.After = &last
 			// The batch statement reads limit+1 rows and all of them are
 			// sent: more than limit means more may follow.
-			if len(events) <= f.Limit {
+			if n <= f.Limit {
 				break
 			}
 		}

@@ -50,6 +50,37 @@ func missing[V any](m map[string]V, ids func(yield func(string) bool)) (map[stri
 	return m, out
 }
 
+// fill replaces the bare ids in the links of e by the cached actors,
+// places and sources, and reports whether the cache held them all (if
+// not, e is left as it was).
+func (c *catalogCache) fill(e *Event) bool {
+	for _, a := range e.Actors {
+		if _, ok := c.actors[a.ID]; !ok {
+			return false
+		}
+	}
+	for _, p := range e.Places {
+		if _, ok := c.places[p.ID]; !ok {
+			return false
+		}
+	}
+	for _, ci := range e.Citations {
+		if _, ok := c.sources[ci.Source.ID]; !ok {
+			return false
+		}
+	}
+	for j := range e.Actors {
+		e.Actors[j].Actor = c.actors[e.Actors[j].ID]
+	}
+	for j := range e.Places {
+		e.Places[j] = c.places[e.Places[j].ID]
+	}
+	for j := range e.Citations {
+		e.Citations[j].Source = c.sources[e.Citations[j].Source.ID]
+	}
+	return true
+}
+
 // fillCatalog replaces the bare ids in the links of events (as exportBatch
 // leaves them) by the full actors, places and sources, reading from the
 // database only those the cache lacks.
