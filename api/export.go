@@ -95,7 +95,11 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 		ex = &timelineJSExporter{w: w, title: s.timelineTitle(c, f)}
 	}
 	rows, started := 0, false
-	err := s.store.StreamEvents(c.Request.Context(), f, models.ExportBatch, func(total int) error {
+	batch := models.ExportBatch
+	if head {
+		batch = models.StreamBatch // one small batch decides the headers
+	}
+	err := s.store.StreamEvents(c.Request.Context(), f, batch, func(total int) error {
 		h := c.Writer.Header()
 		switch fm {
 		case formatCSV:
@@ -115,6 +119,10 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 		started = true
 		return ex.begin()
 	}, func(batch []models.Event) error {
+		// The rows may come after a long wait (an export read in one
+		// statement sorts before its first row): the deadline runs from
+		// now, for this chunk's writes.
+		_ = s.extendWriteDeadline(c)
 		for _, e := range batch {
 			if err := ex.write(e); err != nil {
 				return err

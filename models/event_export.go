@@ -76,14 +76,23 @@ func (s *Store) linkAggregate(table, alias string, cols []string) string {
 const exportChunk = 256
 
 // exportBatch runs one batch of f (f.Limit events after f.After, plus the
-// one after them) and hands its events, complete, to fn in chunks of at
-// most exportChunk, reusing the chunk's slice. It returns the number of
-// events read and the key of the last. A row whose actors, places or
-// sources the cache lacks waits, with every row after it, until the
-// statement has ended and they are read.
+// one after them) and hands its events to fn (see streamRows).
 func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCache, chunk []Event,
 	fn func([]Event) error) (int, EventKey, error) {
 	query, args := s.exportQuery(f)
+	return s.streamRows(ctx, query, args, f.Relevance && !f.Query.IsZero(), cat, chunk, fn, nil)
+}
+
+// streamRows runs query, whose rows are those of exportQuery, and hands
+// its events, complete, to fn in chunks of at most exportChunk, reusing
+// the chunk's slice. It returns the number of events read and the key of
+// the last. A row whose actors, places or sources the cache lacks waits,
+// with every row after it, until the statement has ended and they are
+// read. When fn fails, abort (if set) is called before the rows are
+// closed: it cancels the statement, which would otherwise be read to its
+// end.
+func (s *Store) streamRows(ctx context.Context, query string, args []any, ranked bool, cat *catalogCache,
+	chunk []Event, fn func([]Event) error, abort func()) (int, EventKey, error) {
 	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return 0, EventKey{}, s.searchError(err)
@@ -103,11 +112,17 @@ func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCach
 	)
 	dest := []any{&e.ID, &e.Timeline, &e.Title, &e.Summary, &e.Span.Start, &e.Span.End, &precision,
 		&approximate, &e.DisplayDate, &e.Span.EDTF, &e.Type, &e.Status, &hash, &updated}
-	if f.Relevance && !f.Query.IsZero() {
+	if ranked {
 		dest = append(dest, &rank)
 	}
 	dest = append(dest, &actors, &places, &tags, &sources)
 	chunk = chunk[:0]
+	fail := func(err error) (int, EventKey, error) {
+		if abort != nil {
+			abort()
+		}
+		return n, last, err
+	}
 	for rows.Next() {
 		e = Event{}
 		rank = 0
@@ -149,7 +164,7 @@ func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCach
 		}
 		if chunk = append(chunk, e); len(chunk) == exportChunk {
 			if err := fn(chunk); err != nil {
-				return n, last, err
+				return fail(err)
 			}
 			chunk = chunk[:0]
 		}

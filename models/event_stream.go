@@ -17,7 +17,7 @@ const StreamBatch = 500
 // a batch costs one round trip; a few thousand make the statement's own
 // cost (planning, the keyset descent) vanish next to the rows, and the
 // batch held in memory (a few MB) stays far under the export's bound.
-const ExportBatch = 4000
+const ExportBatch = 2000
 
 // StreamEvents calls fn with every event matching f, in f's order, in
 // chunks, reading batches of batch events (keyset paging inside one
@@ -25,7 +25,9 @@ const ExportBatch = 4000
 // rows. fn must not keep the slice it is given. Before
 // the first batch it calls start with the number of events that will
 // follow, counted in the same snapshot, so a client can tell a truncated
-// download from a complete one. With f.IncludeRetracted the retracted
+// download from a complete one. With batch ExportBatch (or 0), an export
+// of a large part of the table on PostgreSQL reads in one statement
+// instead (see exportWhole). With f.IncludeRetracted the retracted
 // events of f's timelines follow the live ones as tombstones (see
 // Event.RetractedAt), counted in the total. f.Limit and f.After are
 // ignored.
@@ -49,10 +51,11 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 				return translate(err)
 			}
 		}
-		total, err := ts.CountEvents(ctx, f)
+		live, err := ts.CountEvents(ctx, f)
 		if err != nil {
 			return err
 		}
+		total := live
 		if f.IncludeRetracted {
 			n, err := ts.countRetracted(ctx, f)
 			if err != nil {
@@ -68,23 +71,43 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 		}
 		cat := newCatalogCache()
 		chunk := make([]Event, 0, exportChunk)
-		for {
-			n, last, err := ts.exportBatch(ctx, f, cat, chunk, fn)
-			if err != nil {
+		whole := false
+		if batch == ExportBatch {
+			if whole, err = ts.wholeExport(ctx, f, live); err != nil {
 				return err
 			}
-			f.After = &last
-			// The batch statement reads limit+1 rows and all of them are
-			// sent: more than limit means more may follow.
-			if n <= f.Limit {
-				break
-			}
+		}
+		if whole {
+			err = ts.exportWhole(ctx, f, cat, chunk, fn)
+		} else {
+			err = ts.exportBatches(ctx, f, cat, chunk, fn)
+		}
+		if err != nil {
+			return err
 		}
 		if f.IncludeRetracted {
 			return ts.streamRetracted(ctx, f, batch, fn)
 		}
 		return nil
 	}, opts)
+}
+
+// exportBatches hands every event of f to fn, reading batches of f.Limit
+// events (see exportBatch).
+func (s *Store) exportBatches(ctx context.Context, f EventFilter, cat *catalogCache, chunk []Event,
+	fn func([]Event) error) error {
+	for {
+		n, last, err := s.exportBatch(ctx, f, cat, chunk, fn)
+		if err != nil {
+			return err
+		}
+		f.After = &last
+		// The batch statement reads limit+1 rows and all of them are
+		// sent: more than limit means more may follow.
+		if n <= f.Limit {
+			return nil
+		}
+	}
 }
 
 // CountEvents returns the number of events matching f (paging ignored).

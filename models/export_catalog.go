@@ -138,33 +138,43 @@ func (s *Store) fillCatalog(ctx context.Context, cat *catalogCache, events []Eve
 }
 
 // loadCatalog reads the given actors, places and sources into cat, in one
-// statement of uniform rows (as readRelations does).
+// statement of uniform rows (as readRelations does); with all three nil,
+// it reads the whole catalog.
 func (s *Store) loadCatalog(ctx context.Context, cat *catalogCache, actorIDs, placeIDs, sourceIDs []string) error {
-	if len(actorIDs)+len(placeIDs)+len(sourceIDs) == 0 {
+	all := actorIDs == nil && placeIDs == nil && sourceIDs == nil
+	if !all && len(actorIDs)+len(placeIDs)+len(sourceIDs) == 0 {
 		return nil
 	}
 	// An empty IN list is not SQL; no id is the empty string.
-	nonEmpty := func(ids []string) []string {
-		if len(ids) == 0 {
-			return []string{""}
+	in := func(col string, ids []string) (string, []any) {
+		if all {
+			return "TRUE", nil
 		}
-		return ids
+		if len(ids) == 0 {
+			ids = []string{""}
+		}
+		return col + " IN ?", []any{ids}
+	}
+	var args []any
+	cond := func(col string, ids []string) string {
+		c, a := in(col, ids)
+		args = append(args, a...)
+		return c
 	}
 	published := "so.published"
 	if s.dialect == DialectPostgres {
 		published = "so.published::text"
 	}
 	query := `SELECT 0 AS k, a.id AS owner, 0 AS pos, a.name AS c1, a.kind AS c2, NULL AS c3, NULL AS c4,
-		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9 FROM actors a WHERE a.id IN ?
+		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9 FROM actors a WHERE ` + cond("a.id", actorIDs) + `
 	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-	FROM actor_aliases aa WHERE aa.actor_id IN ?
+	FROM actor_aliases aa WHERE ` + cond("aa.actor_id", actorIDs) + `
 	UNION ALL SELECT 2, pl.id, 0, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL, NULL
-	FROM places pl WHERE pl.id IN ?
+	FROM places pl WHERE ` + cond("pl.id", placeIDs) + `
 	UNION ALL SELECT 3, so.id, 0, so.title, so.author, so.publisher, ` + published + `, so.url, so.note,
-		so.issue, so.author_affiliations, so.outside_fields FROM sources so WHERE so.id IN ?
+		so.issue, so.author_affiliations, so.outside_fields FROM sources so WHERE ` + cond("so.id", sourceIDs) + `
 	ORDER BY 1, 2, 3`
-	rows, err := s.db.WithContext(ctx).Raw(query, nonEmpty(actorIDs), nonEmpty(actorIDs), nonEmpty(placeIDs),
-		nonEmpty(sourceIDs)).Rows()
+	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return translate(err)
 	}
@@ -174,6 +184,7 @@ func (s *Store) loadCatalog(ctx context.Context, cat *catalogCache, actorIDs, pl
 		owner     string
 		c         [9]sql.NullString
 		aliases   = map[string][]string{}
+		loaded    []string
 	)
 	dest := []any{&kind, &owner, &pos, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8]}
 	for rows.Next() {
@@ -183,6 +194,7 @@ func (s *Store) loadCatalog(ctx context.Context, cat *catalogCache, actorIDs, pl
 		switch kind {
 		case 0:
 			cat.actors[owner] = Actor{ID: owner, Name: c[0].String, Kind: c[1].String}
+			loaded = append(loaded, owner)
 		case 1:
 			aliases[owner] = append(aliases[owner], c[0].String)
 		case 2:
@@ -202,7 +214,7 @@ func (s *Store) loadCatalog(ctx context.Context, cat *catalogCache, actorIDs, pl
 	if err := rows.Err(); err != nil {
 		return translate(err)
 	}
-	for _, id := range actorIDs {
+	for _, id := range loaded {
 		a := cat.actors[id]
 		a.Aliases = nonNil(slices.Clip(aliases[id]))
 		cat.actors[id] = a
