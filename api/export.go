@@ -88,9 +88,9 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 	var ex exporter
 	switch fm {
 	case formatCSV:
-		ex = &csvExporter{w: csv.NewWriter(w), retracted: f.IncludeRetracted}
+		ex = &csvExporter{w: csv.NewWriter(w), keep: csvColumns(f.Fields), retracted: f.IncludeRetracted}
 	case formatNDJSON:
-		ex = &ndjsonExporter{w: w}
+		ex = &ndjsonExporter{w: w, fields: f.Fields}
 	default:
 		ex = &timelineJSExporter{w: w, title: s.timelineTitle(c, f)}
 	}
@@ -209,20 +209,22 @@ func exportFilename(values url.Values, ext string) string {
 }
 
 // csvExporter writes RFC 4180 CSV: a header row, CRLF line ends, UTF-8.
+// keep, when set, lists the columns of a sparse fieldset (see csvColumns).
 // With include=retracted the rows have one more column, retracted_at,
 // empty but for the tombstones of retracted events.
 type csvExporter struct {
 	w         *csv.Writer
+	keep      []int
 	retracted bool
-	row       []string
 }
 
 func (x *csvExporter) begin() error {
 	x.w.UseCRLF = true
+	header := project(csvHeader, x.keep)
 	if x.retracted {
-		return x.w.Write(append(slices.Clip(csvHeader), "retracted_at"))
+		header = append(slices.Clip(header), "retracted_at")
 	}
-	return x.w.Write(csvHeader)
+	return x.w.Write(header)
 }
 
 func (x *csvExporter) write(e models.Event) error {
@@ -247,6 +249,7 @@ func (x *csvExporter) write(e models.Event) error {
 		string(e.Span.Precision), strconv.FormatBool(e.Span.Approximate), e.DisplayDate, e.Span.EDTF, e.Type, e.Status,
 		join(actors), join(actorIDs), join(places), join(placeIDs), join(e.Tags), join(quotes), join(sources),
 		e.UpdatedAt.UTC().Format(time.RFC3339)}
+	row = project(row, x.keep)
 	if x.retracted {
 		row = append(row, "")
 	}
@@ -261,15 +264,12 @@ func (x *csvExporter) write(e models.Event) error {
 }
 
 // writeTombstone writes the row of a retracted event: its id, timeline
-// and retracted_at, every other cell empty.
+// (where the fieldset keeps them) and retracted_at, every other cell empty.
 func (x *csvExporter) writeTombstone(e models.Event) error {
-	if x.row == nil {
-		x.row = make([]string, len(csvHeader)+1)
-	}
-	clear(x.row)
-	x.row[0], x.row[1] = csvSafe(e.ID), csvSafe(e.Timeline)
-	x.row[len(x.row)-1] = e.RetractedAt.UTC().Format(time.RFC3339Nano)
-	if err := x.w.Write(x.row); err != nil {
+	row := make([]string, len(csvHeader))
+	row[0], row[1] = csvSafe(e.ID), csvSafe(e.Timeline)
+	row = append(project(row, x.keep), e.RetractedAt.UTC().Format(time.RFC3339Nano))
+	if err := x.w.Write(row); err != nil {
 		return err
 	}
 	x.w.Flush()
@@ -292,14 +292,21 @@ func csvSafe(s string) string {
 	return s
 }
 
-// ndjsonExporter writes one event per line, in the JSON API's shape.
-type ndjsonExporter struct{ w *bufio.Writer }
+// ndjsonExporter writes one event per line, in the JSON API's shape, with
+// only the fields of a sparse fieldset when one is given.
+type ndjsonExporter struct {
+	w      *bufio.Writer
+	fields models.EventFields
+}
 
 func (x *ndjsonExporter) begin() error { return nil }
 func (x *ndjsonExporter) end() error   { return nil }
 func (x *ndjsonExporter) write(e models.Event) error {
 	if !e.RetractedAt.IsZero() {
 		return jsonEncode(x.w, newTombstoneJSON(e))
+	}
+	if !x.fields.All() {
+		return jsonEncode(x.w, newSparseEventJSON(e, x.fields))
 	}
 	return jsonEncode(x.w, newEventJSON(e)) // Encode ends each value with "\n"
 }

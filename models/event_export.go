@@ -36,11 +36,18 @@ func (s *Store) exportQuery(f EventFilter) (string, []any) {
 	case f.Descending:
 		order = "p.start_date DESC, p.id DESC"
 	}
+	// A relation outside a sparse fieldset is not read (NULL, no links).
+	agg := func(bit EventFields, table, alias string, cols []string) string {
+		if !f.Fields.has(bit) {
+			return "NULL"
+		}
+		return s.linkAggregate(table, alias, cols)
+	}
 	return "SELECT p.*, " +
-		s.linkAggregate("event_actors", "ea", []string{"actor_id", "role"}) + ", " +
-		s.linkAggregate("event_places", "ep", []string{"place_id"}) + ", " +
-		s.linkAggregate("event_tags", "et", []string{"tag"}) + ", " +
-		s.linkAggregate("citations", "ci", []string{"source_id", "quote", "note"}) +
+		agg(fieldActors, "event_actors", "ea", []string{"actor_id", "role"}) + ", " +
+		agg(fieldPlaces, "event_places", "ep", []string{"place_id"}) + ", " +
+		agg(fieldTags, "event_tags", "et", []string{"tag"}) + ", " +
+		agg(fieldSources, "citations", "ci", []string{"source_id", "quote", "note"}) +
 		" FROM (" + page + ") AS p ORDER BY " + order, args
 }
 

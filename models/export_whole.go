@@ -60,14 +60,28 @@ func (s *Store) exportWhole(ctx context.Context, f EventFilter, cat *catalogCach
 	if f.Descending {
 		dir = "DESC"
 	}
-	agg := func(table string, v string) string {
-		return "(SELECT event_id, json_agg(" + v + " ORDER BY position) AS j FROM " + table + " GROUP BY event_id)"
+	// Each relation in the fieldset is one aggregate joined by event id;
+	// one outside it is NULL, not read.
+	var cols, joins string
+	for _, r := range []struct {
+		bit          EventFields
+		alias, table string
+		v            string
+	}{
+		{fieldActors, "a", "event_actors", "json_build_array(actor_id, role)"},
+		{fieldPlaces, "pl", "event_places", "place_id"},
+		{fieldTags, "t", "event_tags", "tag"},
+		{fieldSources, "c", "citations", "json_build_array(source_id, quote, note)"},
+	} {
+		if !f.Fields.has(r.bit) {
+			cols += ", NULL"
+			continue
+		}
+		cols += ", " + r.alias + ".j"
+		joins += " LEFT JOIN (SELECT event_id, json_agg(" + r.v + " ORDER BY position) AS j FROM " + r.table +
+			" GROUP BY event_id) " + r.alias + " ON " + r.alias + ".event_id = e.id"
 	}
-	query := "SELECT " + eventColumns + ", a.j, pl.j, t.j, c.j FROM events e" +
-		" LEFT JOIN " + agg("event_actors", "json_build_array(actor_id, role)") + " a ON a.event_id = e.id" +
-		" LEFT JOIN " + agg("event_places", "place_id") + " pl ON pl.event_id = e.id" +
-		" LEFT JOIN " + agg("event_tags", "tag") + " t ON t.event_id = e.id" +
-		" LEFT JOIN " + agg("citations", "json_build_array(source_id, quote, note)") + " c ON c.event_id = e.id" +
+	query := "SELECT " + eventColumns + cols + " FROM events e" + joins +
 		" WHERE " + w.String() + " ORDER BY e.start_date " + dir + ", e.id " + dir
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
