@@ -13,6 +13,7 @@ import (
 
 	"github.com/csto-timeline/timeline/api"
 	"github.com/csto-timeline/timeline/models"
+	"github.com/csto-timeline/timeline/seed"
 )
 
 const importUsage = `usage:
@@ -49,7 +50,8 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath})
+	store, err := models.Open(ctx, models.Config{DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath,
+		Editorial: seed.Editorial()})
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,8 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "tl.json")
-	doc := `{"events": [{"unique_id": "cli-one", "start_date": {"year": 2003, "month": 4}, "text": {"headline": "From the command"},
-		"group": "meeting", "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote."}]}]}`
+	doc := `{"events": [{"unique_id": "cli-one", "start_date": {"year": 2002, "month": 4}, "text": {"headline": "From the command"},
+		"group": "meeting", "sources": [{"source_id": "bohdan-2020-csto", "quote": "Up until 2002, the organization existed almost exclusively on paper."}]}]}`
 	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +57,8 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("import: %v", err)
 	}
 	ev, err := store.FindEventByID(ctx, "cli-one")
-	if err != nil || ev.Span.EDTF != "2003-04" || ev.Span.Precision != models.PrecisionMonth {
-		t.Fatalf("imported event: got %+v, %v; want 2003-04 at month precision", ev.Span, err)
+	if err != nil || ev.Span.EDTF != "2002-04" || ev.Span.Precision != models.PrecisionMonth {
+		t.Fatalf("imported event: got %+v, %v; want 2002-04 at month precision", ev.Span, err)
 	}
 	revs, _, err := store.FindRevisions(ctx, "cli-one", 0, 5)
 	if err != nil || len(revs) != 1 || revs[0].KeyID != "cli" {

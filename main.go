@@ -167,11 +167,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.cursorKey = key
 	}
-	if v := getenv("DATABASE_PASSWORD_FILE"); v != "" {
-		if err := c.setDatabasePassword(v); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	c.migrateOnStart = boolean("MIGRATE_ON_START")
 	c.allowDefaultCursorKey = boolean("ALLOW_DEFAULT_CURSOR_KEY")
 	if c.metricsAddr != "" {
@@ -241,6 +236,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var scaleErrs []error
 	c.scale, scaleErrs = loadScaleConfig(getenv)
 	errs = append(errs, scaleErrs...)
+	if v := getenv("DATABASE_PASSWORD_FILE"); v != "" {
+		if err := c.setDatabasePassword(v); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -264,7 +264,10 @@ func readSecretFile(name, path string, set bool) (string, error) {
 }
 
 // setDatabasePassword puts the password in the file at path into
-// DATABASE_URL, so that the URL itself can live in plain configuration.
+// DATABASE_URL, so that the URL itself can live in plain configuration,
+// and into DATABASE_LISTEN_URL and each of DATABASE_REPLICA_URLS that
+// names a user and no password (a replica of the primary has its users
+// and passwords).
 func (c *config) setDatabasePassword(path string) error {
 	if c.databaseURL == "" {
 		return errors.New("DATABASE_PASSWORD_FILE is set but DATABASE_URL is not")
@@ -283,7 +286,27 @@ func (c *config) setDatabasePassword(path string) error {
 	}
 	u.User = url.UserPassword(u.User.Username(), pw)
 	c.databaseURL = u.String()
+	for _, p := range append([]*string{&c.scale.listenURL}, pointers(c.scale.replicaURLs)...) {
+		ru, err := url.Parse(*p)
+		if *p == "" || err != nil || ru.User == nil || ru.User.Username() == "" {
+			continue // no user to give the password to (opening the store names a bad URL)
+		}
+		if _, has := ru.User.Password(); has {
+			continue
+		}
+		ru.User = url.UserPassword(ru.User.Username(), pw)
+		*p = ru.String()
+	}
 	return nil
+}
+
+// pointers points at each element of list.
+func pointers(list []string) []*string {
+	out := make([]*string, len(list))
+	for i := range list {
+		out[i] = &list[i]
+	}
+	return out
 }
 
 // run is the whole program, testable without a process.
@@ -515,7 +538,7 @@ Environment variables:
   MIGRATE_ON_START          with PostgreSQL, migrate a stale schema at start (false)
   CURSOR_KEY                secret that signs paging cursors (required with PostgreSQL)
   CURSOR_KEY_FILE           file holding CURSOR_KEY (compose and Docker secrets)
-  DATABASE_PASSWORD_FILE    file holding the password DATABASE_URL leaves out
+  DATABASE_PASSWORD_FILE    file holding the password DATABASE_URL (and replica URLs) leave out
   ALLOW_DEFAULT_CURSOR_KEY  let serve use the built-in cursor key with PostgreSQL (false)
   TRUSTED_PROXIES           comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed
   DB_MAX_OPEN_CONNS         connection pool size (10)
@@ -533,6 +556,7 @@ Environment variables:
   WRITE_RATE_LIMIT_RPS      writes a second per API key; 0: no limit (5)
   WRITE_RATE_LIMIT_BURST    writes one API key may send at once (20)
   DATABASE_REPLICA_URLS     comma-separated postgres:// URLs of read replicas (unset)
+  DATABASE_LISTEN_URL       direct postgres:// URL for LISTEN behind PgBouncer (DATABASE_URL)
   REPLICA_MAX_LAG           a replica further behind leaves rotation (10s)
   REPLICA_CHECK_INTERVAL    how often each replica's health and lag are checked (1s)
   DB_QUERY_EXEC_MODE        pgx query mode; set exec behind PgBouncer (cache_statement)

@@ -222,7 +222,9 @@ func TestSecretFiles(t *testing.T) {
 	}
 	key, pw, empty := write("key", "s3cret-key\n"), write("pw", "p@ss:w/rd\n"), write("empty", "\n")
 	c, err := loadConfig(env(map[string]string{"CURSOR_KEY_FILE": key, "DATABASE_PASSWORD_FILE": pw,
-		"DATABASE_URL": "postgres://timeline@db:5432/timeline?sslmode=disable"}))
+		"DATABASE_URL":          "postgres://timeline@db:5432/timeline?sslmode=disable",
+		"DATABASE_REPLICA_URLS": "postgres://timeline@replica:6432/timeline,postgres://reader:own@replica2/timeline",
+		"DATABASE_LISTEN_URL":   "postgres://timeline@db:5432/timeline"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,6 +233,14 @@ func TestSecretFiles(t *testing.T) {
 	}
 	if want := "postgres://timeline:p%40ss%3Aw%2Frd@db:5432/timeline?sslmode=disable"; c.databaseURL != want {
 		t.Errorf("DATABASE_PASSWORD_FILE: got URL %q, want %q", c.databaseURL, want)
+	}
+	// The replicas get it too, unless a URL gives its own.
+	want := []string{"postgres://timeline:p%40ss%3Aw%2Frd@replica:6432/timeline", "postgres://reader:own@replica2/timeline"}
+	if !slices.Equal(c.scale.replicaURLs, want) {
+		t.Errorf("DATABASE_PASSWORD_FILE on replicas: got %q, want %q", c.scale.replicaURLs, want)
+	}
+	if want := "postgres://timeline:p%40ss%3Aw%2Frd@db:5432/timeline"; c.scale.listenURL != want {
+		t.Errorf("DATABASE_PASSWORD_FILE on DATABASE_LISTEN_URL: got %q, want %q", c.scale.listenURL, want)
 	}
 	for _, e := range []map[string]string{
 		{"CURSOR_KEY_FILE": key, "CURSOR_KEY": "also"},

@@ -9,13 +9,17 @@ import (
 	"time"
 
 	"github.com/csto-timeline/timeline/models"
+	"github.com/csto-timeline/timeline/seed"
 )
 
 // scaleConfig is the configuration of running many instances: read
 // replicas, the pgx query mode PgBouncer needs, and the share of the rate
 // limit each instance enforces.
 type scaleConfig struct {
-	replicaURLs          []string
+	replicaURLs []string
+	// listenURL reaches the primary directly for LISTEN when DATABASE_URL
+	// is a PgBouncer in transaction pooling.
+	listenURL            string
 	replicaMaxLag        time.Duration
 	replicaCheckInterval time.Duration
 	queryExecMode        string
@@ -25,12 +29,13 @@ type scaleConfig struct {
 	rateLimitInstances int
 }
 
-// loadScaleConfig reads DATABASE_REPLICA_URLS, REPLICA_MAX_LAG,
-// REPLICA_CHECK_INTERVAL, DB_QUERY_EXEC_MODE and RATE_LIMIT_INSTANCES.
+// loadScaleConfig reads DATABASE_REPLICA_URLS, DATABASE_LISTEN_URL,
+// REPLICA_MAX_LAG, REPLICA_CHECK_INTERVAL, DB_QUERY_EXEC_MODE and
+// RATE_LIMIT_INSTANCES.
 func loadScaleConfig(getenv func(string) string) (scaleConfig, []error) {
 	var errs []error
 	c := scaleConfig{replicaMaxLag: models.DefaultReplicaMaxLag, replicaCheckInterval: time.Second,
-		queryExecMode: getenv("DB_QUERY_EXEC_MODE"), rateLimitInstances: 1}
+		queryExecMode: getenv("DB_QUERY_EXEC_MODE"), rateLimitInstances: 1, listenURL: getenv("DATABASE_LISTEN_URL")}
 	for _, u := range strings.Split(getenv("DATABASE_REPLICA_URLS"), ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			c.replicaURLs = append(c.replicaURLs, u)
@@ -89,5 +94,6 @@ func storeConfig(cfg config, log *slog.Logger) models.Config {
 		DatabaseURL: cfg.databaseURL, SQLitePath: cfg.sqlitePath, Logger: log,
 		MaxOpenConns: cfg.maxOpenConns, MaxIdleConns: cfg.maxIdleConns, ConnMaxLifetime: cfg.connMaxLifetime,
 		StatementTimeout: cfg.statementTimeout, QueryExecMode: cfg.scale.queryExecMode,
+		ListenURL: cfg.scale.listenURL, Editorial: seed.Editorial(),
 	}
 }

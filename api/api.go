@@ -312,7 +312,6 @@ func writeJSONStatus(c *gin.Context, status int, v any) error {
 // writeResource answers a write with the resource as stored: its own ETag
 // (which If-Match takes back), never cached.
 func writeResource(c *gin.Context, status int, version int64, v any) error {
-	c.Header("ETag", versionETag(version))
-	c.Header("Cache-Control", "no-store")
-	return writeJSONStatus(c, status, v)
+	r, err := resourceAnswer(status, version, "", v)
+	return sendAnswer(c, r, err)
 }

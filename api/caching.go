@@ -41,8 +41,16 @@ func newCacheState(maxAge time.Duration, spec, cursorKey []byte) cacheState {
 // call it after validating their parameters, so that bad input is a 400
 // whatever the database's state. The ETag covers the dataset version, the
 // request URI, the Accept header and the server's revision, so it changes
-// whenever the body could.
+// whenever the body could. If-Modified-Since is ignored when
+// If-None-Match is present (RFC 9110, 13.1.3).
 func (s *server) notModified(c *gin.Context) (bool, error) {
+	return s.notModifiedAs(c, nil)
+}
+
+// notModifiedAs is notModified with the ETag etagOf makes of the listing
+// ETag, when etagOf is not nil: the response carries it and If-None-Match
+// is compared with it.
+func (s *server) notModifiedAs(c *gin.Context, etagOf func(listing string) (string, error)) (bool, error) {
 	st, err := s.store.DatasetState(c.Request.Context())
 	if err != nil {
 		return false, err
@@ -51,6 +59,11 @@ func (s *server) notModified(c *gin.Context) (bool, error) {
 	fmt.Fprintf(h, "%x|%d|%s|%s|%s", s.cache.revision[:8], st.Version, c.Request.URL.RequestURI(), c.GetHeader("Accept"),
 		c.GetString(variantKey))
 	etag := `"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18]) + `"`
+	if etagOf != nil {
+		if etag, err = etagOf(etag); err != nil {
+			return false, err
+		}
+	}
 	modified := lastModified(st.UpdatedAt, s.cache.since)
 	// Last-Modified must not be later than the response's Date (RFC 9110,
 	// section 8.8.2.1): a version dated ahead of the clock (see

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,32 +93,17 @@ func (s *server) resourceNotModified(c *gin.Context, version int64, updated time
 // events and must not be cached past a change of those. An unknown id
 // gets the listing ETag; the handler answers 404.
 func (s *server) recordNotModified(c *gin.Context, table, id string) (bool, error) {
-	inm := c.Request.Header.Values("If-None-Match")
-	if s.writes != nil {
-		c.Request.Header.Del("If-None-Match") // compared below, with the record's ETag
+	if s.writes == nil {
+		return s.notModified(c)
 	}
-	done, err := s.notModified(c)
-	if s.writes == nil || done || err != nil {
-		return done, err
-	}
-	c.Request.Header["If-None-Match"] = inm
-	v, err := s.writes.FindVersion(c.Request.Context(), table, id)
-	if err == models.ErrNotFound {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	h := c.Writer.Header()
-	etag := `"v` + strconv.FormatInt(v.Version, 10) + "_" + strings.Trim(h.Get("ETag"), `"`) + `"`
-	h.Set("ETag", etag)
-	if len(inm) > 0 {
-		if tag, ok := etagMatch(strings.Join(inm, ","), etag); ok {
-			h.Set("ETag", tag)
-			c.Status(http.StatusNotModified)
-			c.Writer.WriteHeaderNow()
-			return true, nil
+	return s.notModifiedAs(c, func(listing string) (string, error) {
+		v, err := s.writes.FindVersion(c.Request.Context(), table, id)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return listing, nil
+		case err != nil:
+			return "", err
 		}
-	}
-	return false, nil
+		return `"v` + strconv.FormatInt(v.Version, 10) + "_" + strings.Trim(listing, `"`) + `"`, nil
+	})
 }

@@ -134,6 +134,27 @@ func newEventID(c *gin.Context, key models.APIKey, title string) string {
 	return slug + "-" + suffix
 }
 
+// openEdit opens every write to an existing resource (PUT, PATCH,
+// DELETE): the id in the path, the request's API key (named with action
+// in the write's log line) allowed by allow, and the version that
+// If-Match names. Errors: allow's (ErrForbidden); what ifMatchVersion
+// returns (ErrPreconditionRequired).
+func openEdit(c *gin.Context, action string, allow func(models.APIKey) error) (string, models.APIKey, int64, error) {
+	id := c.Param("id")
+	key := writeKey(c, action, id)
+	if err := allow(key); err != nil {
+		return id, key, 0, err
+	}
+	ifVersion, err := ifMatchVersion(c)
+	return id, key, ifVersion, err
+}
+
+// scopeAllows allows a key with scope, for any timeline (the store checks
+// the event's timelines inside the write).
+func scopeAllows(scope string) func(models.APIKey) error {
+	return func(key models.APIKey) error { return key.Allows(scope, "") }
+}
+
 // writeMeta says who writes and lets the store check, inside the write,
 // that the key may write to every timeline the event is or will be in.
 func writeMeta(key models.APIKey, scope, comment string) models.WriteMeta {
@@ -159,28 +180,38 @@ func (s *server) createEvent(c *gin.Context) error {
 		d.ID = newEventID(c, key, d.Title)
 	}
 	c.Set(writeResourceKey, d.ID)
+	s.respondInTx(c, func(_ context.Context, _ recordReader, result any) (models.IdempotentResponse, error) {
+		w := result.(models.EventWrite)
+		return eventAnswer(http.StatusCreated, w.Event, w.Version)
+	})
 	e, version, err := s.writes.CreateEvent(c.Request.Context(), d, writeMeta(key, models.ScopeEventsWrite, comment))
 	if err != nil {
 		return err
 	}
-	c.Header("Location", "/v1/events/"+e.ID)
-	return s.writeEvent(c, http.StatusCreated, e, version)
+	r, err := eventAnswer(http.StatusCreated, e, version)
+	return sendAnswer(c, r, err)
+}
+
+// eventAnswer answers a write with the event as stored and its ETag, and
+// its Location when it was created.
+func eventAnswer(status int, e models.Event, version int64) (models.IdempotentResponse, error) {
+	location := ""
+	if status == http.StatusCreated {
+		location = "/v1/events/" + e.ID
+	}
+	return resourceAnswer(status, version, location, newEventJSON(e))
 }
 
 // writeEvent answers a write with the event as stored and its ETag.
 func (s *server) writeEvent(c *gin.Context, status int, e models.Event, version int64) error {
-	return writeResource(c, status, version, newEventJSON(e))
+	r, err := eventAnswer(status, e, version)
+	return sendAnswer(c, r, err)
 }
 
 // replaceEvent answers PUT /v1/events/{id}: a full replacement, or the
 // restoration of a retracted event.
 func (s *server) replaceEvent(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "event.replace", id)
-	if err := key.Allows(models.ScopeEventsWrite, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, key, ifVersion, err := openEdit(c, "event.replace", scopeAllows(models.ScopeEventsWrite))
 	if err != nil {
 		return err
 	}
@@ -202,12 +233,7 @@ func (s *server) replaceEvent(c *gin.Context) error {
 // patchEvent answers PATCH /v1/events/{id}: an RFC 7396 merge patch of the
 // event's write document (see models.EventDoc).
 func (s *server) patchEvent(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "event.patch", id)
-	if err := key.Allows(models.ScopeEventsWrite, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, key, ifVersion, err := openEdit(c, "event.patch", scopeAllows(models.ScopeEventsWrite))
 	if err != nil {
 		return err
 	}
@@ -238,6 +264,10 @@ func (s *server) patchEvent(c *gin.Context) error {
 	}
 	// The store checks the version again, under the row's lock: an edit
 	// that came in since the read above makes this one fail with 412.
+	s.respondInTx(c, func(_ context.Context, _ recordReader, result any) (models.IdempotentResponse, error) {
+		w := result.(models.EventWrite)
+		return eventAnswer(http.StatusOK, w.Event, w.Version)
+	})
 	e, version, err := s.writes.ReplaceEvent(c.Request.Context(), d, ifVersion, writeMeta(key, models.ScopeEventsWrite, comment))
 	if err != nil {
 		return err
@@ -248,12 +278,7 @@ func (s *server) patchEvent(c *gin.Context) error {
 // deleteEvent answers DELETE /v1/events/{id}: a retraction, 204 with the
 // retraction's ETag (a PUT with it restores the event).
 func (s *server) deleteEvent(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "event.retract", id)
-	if err := key.Allows(models.ScopeTimelinesAdmin, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, key, ifVersion, err := openEdit(c, "event.retract", scopeAllows(models.ScopeTimelinesAdmin))
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,11 @@ func (w *teeWriter) WriteString(s string) (int, error) {
 // idempotent makes a POST or PATCH with an Idempotency-Key happen once:
 // the first response (any but a 5xx) is stored with a fingerprint of the
 // request and replayed to every retry of the same request with the same
-// key by the same API key, for 24 hours.
+// key by the same API key, for 24 hours. The response of a write that
+// commits is stored in the write's transaction, so that a crash between
+// the commit and the answer cannot make a retry write twice; a response
+// that wrote nothing (a 4xx, a dry run, an unchanged write) is stored
+// after it.
 func (s *server) idempotent() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ik := c.GetHeader(idempotencyHeader)
@@ -65,7 +69,14 @@ func (s *server) idempotent() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		body, err := io.ReadAll(c.Request.Body)
+		h := sha256.New()
+		for _, part := range []string{c.Request.Method, c.Request.URL.RequestURI(), c.GetHeader("Content-Type"), c.GetHeader("If-Match")} {
+			io.WriteString(h, part+"\n")
+		}
+		// The body is hashed as it is read, and kept for the handler in
+		// memory when small, else in a temporary file: memory does not
+		// grow with an import of many megabytes.
+		body, err := spoolBody(c.Request.Body, h, spoolInMemory)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -76,12 +87,8 @@ func (s *server) idempotent() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		c.Request.Body = io.NopCloser(bytes.NewReader(body))
-		h := sha256.New()
-		for _, part := range []string{c.Request.Method, c.Request.URL.RequestURI(), c.GetHeader("Content-Type"), c.GetHeader("If-Match")} {
-			io.WriteString(h, part+"\n")
-		}
-		h.Write(body)
+		defer body.Close()
+		c.Request.Body = body
 		fingerprint := hex.EncodeToString(h.Sum(nil))
 		keyID := writeKey(c, "", "").ID
 		ctx := context.WithoutCancel(c.Request.Context())
@@ -102,10 +109,18 @@ func (s *server) idempotent() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		// A write the handler makes records its response in its own
+		// transaction (see respondInTx); anything else is recorded below.
+		claim := &models.IdempotentWrite{KeyID: keyID, Key: ik}
+		c.Set(idempotentWriteKey, claim)
+		c.Request = c.Request.WithContext(models.WithIdempotentWrite(c.Request.Context(), claim))
 		tee := &teeWriter{ResponseWriter: c.Writer}
 		c.Writer = tee
 		c.Next()
 		c.Writer = tee.ResponseWriter
+		if claim.Recorded() {
+			return // committed with the write, even if the answer failed after
+		}
 		if len(c.Errors) > 0 && !tee.Written() {
 			p := problemFor(c.Errors.Last().Err)
 			if p.Status < 500 {

@@ -136,6 +136,9 @@ func (s *server) importTimeline(c *gin.Context) error {
 	_ = rc.SetReadDeadline(time.Now().Add(importTimeout))
 	_ = rc.SetWriteDeadline(time.Now().Add(importTimeout))
 	body := &watchedBody{r: c.Request.Body}
+	s.respondInTx(c, func(_ context.Context, _ recordReader, result any) (models.IdempotentResponse, error) {
+		return jsonAnswer(http.StatusOK, NewImportReport(id, format, opts, result.(models.ImportReport)), nil)
+	})
 	rep, err := RunImport(c.Request.Context(), is, format, body, opts)
 	if body.tooLarge != nil {
 		c.Header("Connection", "close")
@@ -145,7 +148,8 @@ func (s *server) importTimeline(c *gin.Context) error {
 		return err
 	}
 	_ = s.extendWriteDeadline(c)
-	return writeJSON(c, NewImportReport(id, format, opts, rep))
+	r, err := jsonAnswer(http.StatusOK, NewImportReport(id, format, opts, rep), nil)
+	return sendAnswer(c, r, err)
 }
 
 // RunImport parses r as format and imports it: the API's import and the

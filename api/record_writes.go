@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -12,22 +13,44 @@ import (
 // Location and ETag), PATCH merges an RFC 7396 patch into the record's
 // write document under If-Match, DELETE (timelines only) removes.
 
+// recordReader reads the records that writes answer with: the server's
+// stores, or the write's transaction (see respondInTx).
+type recordReader interface {
+	FindTimelineByID(ctx context.Context, id string) (models.Timeline, error)
+	FindActorByID(ctx context.Context, id string) (models.ActorUsage, error)
+	FindPlaceByID(ctx context.Context, id string) (models.PlaceUsage, error)
+	FindSourceByID(ctx context.Context, id string) (models.Source, error)
+}
+
+// serverRecords reads records through the server's stores.
+type serverRecords struct {
+	Store
+	WriteStore
+}
+
+func (r serverRecords) FindSourceByID(ctx context.Context, id string) (models.Source, error) {
+	return r.WriteStore.FindSourceByID(ctx, id)
+}
+
+// records is the server's recordReader.
+func (s *server) records() recordReader { return serverRecords{s.store, s.writes} }
+
 // recordWrite describes one kind of record for the generic handlers.
 type recordWrite struct {
 	table  string
 	scope  string
 	path   string // the collection, such as /v1/actors
 	action string // the log's name, such as actor
-	// doc is the current write document of record id.
-	doc func(s *server, c *gin.Context, id string) (map[string]any, error)
+	// doc is the current write document of record id, read through r.
+	doc func(r recordReader, ctx context.Context, id string) (map[string]any, error)
 	// save reads a write document and creates or updates the record.
 	save func(s *server, c *gin.Context, f *fields, create bool, ifVersion int64) (string, int64, error)
 }
 
 func timelineRecord() recordWrite {
 	return recordWrite{table: models.TableTimelines, scope: models.ScopeTimelinesAdmin, path: "/v1/timelines", action: "timeline",
-		doc: func(s *server, c *gin.Context, id string) (map[string]any, error) {
-			t, err := s.store.FindTimelineByID(c.Request.Context(), id)
+		doc: func(r recordReader, ctx context.Context, id string) (map[string]any, error) {
+			t, err := r.FindTimelineByID(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -53,8 +76,8 @@ func timelineRecord() recordWrite {
 
 func actorRecord() recordWrite {
 	return recordWrite{table: models.TableActors, scope: models.ScopeEventsWrite, path: "/v1/actors", action: "actor",
-		doc: func(s *server, c *gin.Context, id string) (map[string]any, error) {
-			a, err := s.store.FindActorByID(c.Request.Context(), id)
+		doc: func(r recordReader, ctx context.Context, id string) (map[string]any, error) {
+			a, err := r.FindActorByID(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -73,8 +96,8 @@ func actorRecord() recordWrite {
 
 func placeRecord() recordWrite {
 	return recordWrite{table: models.TablePlaces, scope: models.ScopeEventsWrite, path: "/v1/places", action: "place",
-		doc: func(s *server, c *gin.Context, id string) (map[string]any, error) {
-			p, err := s.store.FindPlaceByID(c.Request.Context(), id)
+		doc: func(r recordReader, ctx context.Context, id string) (map[string]any, error) {
+			p, err := r.FindPlaceByID(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -98,8 +121,8 @@ func placeRecord() recordWrite {
 
 func sourceRecord() recordWrite {
 	return recordWrite{table: models.TableSources, scope: models.ScopeEventsWrite, path: "/v1/sources", action: "source",
-		doc: func(s *server, c *gin.Context, id string) (map[string]any, error) {
-			src, err := s.writes.FindSourceByID(c.Request.Context(), id)
+		doc: func(r recordReader, ctx context.Context, id string) (map[string]any, error) {
+			src, err := r.FindSourceByID(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -159,25 +182,24 @@ func (s *server) createRecord(rw recordWrite) handler {
 			return err
 		}
 		v := &models.ValidationError{In: models.InBody}
+		s.respondInTx(c, func(ctx context.Context, tx recordReader, result any) (models.IdempotentResponse, error) {
+			w := result.(models.RecordWrite)
+			return recordAnswer(ctx, tx, rw, http.StatusCreated, w.ID, w.Version)
+		})
 		id, version, err := rw.save(s, c, newFields(m, "", v), true, 0)
 		c.Set(writeResourceKey, id)
 		if err != nil {
 			return err
 		}
-		c.Header("Location", rw.path+"/"+id)
-		return s.writeRecord(c, rw, http.StatusCreated, id, version)
+		r, err := recordAnswer(c.Request.Context(), s.records(), rw, http.StatusCreated, id, version)
+		return sendAnswer(c, r, err)
 	}
 }
 
 // patchRecord answers PATCH on a record.
 func (s *server) patchRecord(rw recordWrite) handler {
 	return func(c *gin.Context) error {
-		id := c.Param("id")
-		key := writeKey(c, rw.action+".patch", id)
-		if err := allowRecord(key, rw); err != nil {
-			return err
-		}
-		ifVersion, err := ifMatchVersion(c)
+		id, _, ifVersion, err := openEdit(c, rw.action+".patch", func(key models.APIKey) error { return allowRecord(key, rw) })
 		if err != nil {
 			return err
 		}
@@ -195,7 +217,7 @@ func (s *server) patchRecord(rw recordWrite) handler {
 		if current.Version != ifVersion {
 			return &models.StaleError{Current: current.Version}
 		}
-		doc, err := rw.doc(s, c, id)
+		doc, err := rw.doc(s.records(), c.Request.Context(), id)
 		if err != nil {
 			return err
 		}
@@ -205,32 +227,37 @@ func (s *server) patchRecord(rw recordWrite) handler {
 		if newID := f.str("id"); newID != id {
 			v.Add("/id", "an id cannot change")
 		}
+		s.respondInTx(c, func(ctx context.Context, tx recordReader, result any) (models.IdempotentResponse, error) {
+			w := result.(models.RecordWrite)
+			return recordAnswer(ctx, tx, rw, http.StatusOK, w.ID, w.Version)
+		})
 		_, version, err := rw.save(s, c, f, false, ifVersion)
 		if err != nil {
 			return err
 		}
-		return s.writeRecord(c, rw, http.StatusOK, id, version)
+		r, err := recordAnswer(c.Request.Context(), s.records(), rw, http.StatusOK, id, version)
+		return sendAnswer(c, r, err)
 	}
 }
 
-// writeRecord answers a record write with the record's write document.
-func (s *server) writeRecord(c *gin.Context, rw recordWrite, status int, id string, version int64) error {
-	doc, err := rw.doc(s, c, id)
+// recordAnswer answers a record write with the record's write document,
+// read through r.
+func recordAnswer(ctx context.Context, r recordReader, rw recordWrite, status int, id string, version int64) (models.IdempotentResponse, error) {
+	doc, err := rw.doc(r, ctx, id)
 	if err != nil {
-		return err
+		return models.IdempotentResponse{}, err
 	}
-	return writeResource(c, status, version, doc)
+	location := ""
+	if status == http.StatusCreated {
+		location = rw.path + "/" + id
+	}
+	return resourceAnswer(status, version, location, doc)
 }
 
 // deleteTimeline answers DELETE /v1/timelines/{id}: 204, or 409 while it
 // holds live events.
 func (s *server) deleteTimeline(c *gin.Context) error {
-	id := c.Param("id")
-	key := writeKey(c, "timeline.delete", id)
-	if err := key.Allows(models.ScopeTimelinesAdmin, ""); err != nil {
-		return err
-	}
-	ifVersion, err := ifMatchVersion(c)
+	id, _, ifVersion, err := openEdit(c, "timeline.delete", scopeAllows(models.ScopeTimelinesAdmin))
 	if err != nil {
 		return err
 	}

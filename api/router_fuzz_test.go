@@ -116,6 +116,7 @@ func fuzzCheck(t *testing.T, r *gin.Engine, path, rawQuery, accept string) {
 func fuzzRouter(f *testing.F, cfg models.Config) *gin.Engine {
 	f.Helper()
 	ctx := context.Background()
+	cfg.Editorial = seed.Editorial()
 	store, err := models.Open(ctx, cfg)
 	if err != nil {
 		f.Fatal(err)

@@ -120,8 +120,8 @@ func (s *Store) SubscribeChanges(ctx context.Context) (<-chan struct{}, func()) 
 // signals too, so that waiters read the feed again rather than miss a
 // change.
 func (s *Store) listen(ctx context.Context, b *broadcast, ready chan struct{}) {
-	dsn := ""
-	if d, ok := s.db.Dialector.(*postgres.Dialector); ok {
+	dsn := s.listenDSN
+	if d, ok := s.db.Dialector.(*postgres.Dialector); ok && dsn == "" {
 		dsn = d.Config.DSN
 	}
 	once := sync.Once{}

@@ -44,6 +44,17 @@ type Config struct {
 	QueryExecMode string
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
+	// ListenURL is a postgres:// URL of the same database for the
+	// connections that LISTEN (the dataset-state cache and the change
+	// feed's long-poll). Empty means DatabaseURL. It must reach PostgreSQL
+	// directly when DatabaseURL is a PgBouncer in transaction pooling,
+	// which does not pass notifications on to an idle client.
+	ListenURL string
+	// Editorial is the declared tag vocabulary and the known source texts
+	// that every event write is checked against (its PlaceNames are ignored:
+	// a write reads them from the database). The zero value declares no
+	// tag, so a store opened without it refuses every tag.
+	Editorial Editorial
 }
 
 // Store reads and writes timelines through GORM. Its methods take ctx first
@@ -62,6 +73,12 @@ type Store struct {
 	state *stateCache
 	// replicas routes reads when UseReplicas was called; nil otherwise.
 	replicas *readRouter
+	// listenDSN is where the LISTEN connections connect (see
+	// Config.ListenURL); "" outside PostgreSQL.
+	listenDSN string
+	// editorial is what event writes are checked against (see
+	// Config.Editorial and WithEditorial).
+	editorial Editorial
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -95,7 +112,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	configurePool(sqlDB, cfg, dialect)
-	s := &Store{db: db, dialect: dialect, sql: dialectFor(dialect)}
+	s := &Store{db: db, dialect: dialect, sql: dialectFor(dialect), editorial: cfg.Editorial}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, connectCause(err))
@@ -105,8 +122,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if n := sqlDB.Stats().MaxOpenConnections; n > 1 {
 			sqlDB.SetMaxOpenConns(n - 1) // database/sql lowers the idle bound with it
 		}
-		dsn, _ := withStatementTimeout(cfg.DatabaseURL, 0)
-		if s.state, err = newStateCache(db, withConnectTimeout(dsn)); err != nil {
+		listen := cfg.ListenURL
+		if listen == "" {
+			listen = cfg.DatabaseURL
+		} else if !strings.HasPrefix(listen, "postgres://") && !strings.HasPrefix(listen, "postgresql://") {
+			sqlDB.Close()
+			return nil, fmt.Errorf("DATABASE_LISTEN_URL must start with postgres:// or postgresql://")
+		}
+		dsn, err := withStatementTimeout(listen, 0)
+		if err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+		s.listenDSN = withConnectTimeout(dsn)
+		if s.state, err = newStateCache(db, s.listenDSN); err != nil {
 			sqlDB.Close()
 			return nil, err
 		}
@@ -245,7 +274,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		return s.inImmediateTx(ctx, fn)
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1})
+		return fn(&Store{db: tx, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1, editorial: s.editorial})
 	})
 }
 
@@ -267,7 +296,7 @@ func (s *Store) inSavepoint(ctx context.Context, fn func(tx *Store) error) error
 		return translate(err)
 	}
 	bumped := *s.bumped
-	if err := fn(&Store{db: s.db, dialect: s.dialect, sql: s.sql, bumped: s.bumped, depth: s.depth + 1}); err != nil {
+	if err := fn(&Store{db: s.db, dialect: s.dialect, sql: s.sql, bumped: s.bumped, depth: s.depth + 1, editorial: s.editorial}); err != nil {
 		end := s.db.WithContext(context.WithoutCancel(ctx))
 		if rerr := end.Exec("ROLLBACK TO SAVEPOINT " + name).Error; rerr != nil {
 			return errors.Join(err, translate(rerr))
@@ -295,7 +324,7 @@ func (s *Store) inImmediateTx(ctx context.Context, fn func(tx *Store) error) (er
 				_ = end.Exec("ROLLBACK").Error
 			}
 		}()
-		if err := fn(&Store{db: conn, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1}); err != nil {
+		if err := fn(&Store{db: conn, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1, editorial: s.editorial}); err != nil {
 			return err
 		}
 		if err := end.Exec("COMMIT").Error; err != nil {

@@ -8,9 +8,8 @@ import (
 
 // Editorial holds what the editorial rules (seed/EDITORIAL.md) check an
 // event against: the declared tag vocabulary, the names of places and the
-// full text of sources. The seed loader applies it to every event before
-// writing, and a write path can apply the same checks to an event it
-// receives.
+// full text of sources. Every write of an event (the seed loader, the API,
+// an import) applies it in the store's one write path (putEvent).
 type Editorial struct {
 	// Tags is the declared tag vocabulary.
 	Tags []string
@@ -24,8 +23,9 @@ type Editorial struct {
 
 // CheckEvent checks an event against the editorial rules that can be
 // checked mechanically, and returns a *ValidationError naming every rule
-// it breaks. The event's citations must carry their sources' publication
-// dates. The rules:
+// it breaks, each by the JSON Pointer of the field of the event's write
+// document (EventDoc) that breaks it. The event's citations must carry
+// their sources' publication dates. The rules:
 //
 //   - every event has at least one citation with a quote, verbatim in the
 //     source's text when the text is known, and no Markdown in it;
@@ -39,23 +39,35 @@ type Editorial struct {
 //   - every place of the event is named (by its name or an alias) in one of
 //     its quotes or notes;
 //   - every tag is in the declared vocabulary.
+//
+// The store's write path (putEvent) runs the same rules on every write,
+// after Event.validate, which already requires the quotes.
 func (ed Editorial) CheckEvent(e Event) error {
-	v := &ValidationError{}
+	v := &ValidationError{In: InBody}
 	if len(e.Citations) == 0 {
-		v.Add("sources", "every event needs at least one quote")
+		v.Add("/sources", "every event needs at least one quote")
 	}
+	for i, c := range e.Citations {
+		if strings.TrimSpace(c.Quote) == "" {
+			v.Add(pointer("/sources", i, "quote"), "citation %d has no quote", i)
+		}
+	}
+	ed.check(e, v)
+	return v.Err()
+}
+
+// check adds to v every editorial rule e breaks but the presence of
+// quotes.
+func (ed Editorial) check(e Event, v *ValidationError) {
 	var published Date
 	for i, c := range e.Citations {
-		switch {
-		case strings.TrimSpace(c.Quote) == "":
-			v.Add("sources", "citation %d has no quote", i)
-		case MarkdownResidue(c.Quote) != "":
-			v.Add("sources", "citation %d: the quote contains Markdown (%q); quote the normalized source text",
-				i, MarkdownResidue(c.Quote))
+		if r := MarkdownResidue(c.Quote); r != "" {
+			v.Add(pointer("/sources", i, "quote"), "the quote contains Markdown (%q); quote the normalized source text", r)
 		}
-		if ed.SourceText != nil && c.Quote != "" {
+		if ed.SourceText != nil && strings.TrimSpace(c.Quote) != "" {
 			if text, ok := ed.SourceText(c.Source.ID); ok && !strings.Contains(text, c.Quote) {
-				v.Add("sources", "citation %d: the quote %q is not in the text of source %s", i, c.Quote, c.Source.ID)
+				v.Add(pointer("/sources", i, "quote"), "the quote %q is not in the text of source %s; quote it verbatim",
+					c.Quote, c.Source.ID)
 			}
 		}
 		if published.Before(c.Source.Published) {
@@ -63,21 +75,20 @@ func (ed Editorial) CheckEvent(e Event) error {
 		}
 	}
 	if e.Status == StatusOccurred && !published.IsZero() && published.Before(e.Span.End) {
-		v.Add("date", "an occurred event ends on %s, after its source was published (%s); end it at the publication date or change its status",
+		v.Add("/date", "an occurred event ends on %s, after its source was published (%s); end it at the publication date or change its status",
 			e.Span.End, published)
 	}
 	ed.checkDate(e, v)
-	for _, p := range e.Places {
+	for i, p := range e.Places {
 		if !e.names(ed.PlaceNames[p.ID]) {
-			v.Add("places", "place %q is named in none of the event's quotes or notes (a place is where the event happened, named by the source)", p.ID)
+			v.Add(pointer("/places", i, "id"), "place %q is named in none of the event's quotes or notes (a place is where the event happened, named by the source)", p.ID)
 		}
 	}
-	for _, tag := range e.Tags {
-		if !slices.Contains(ed.Tags, tag) {
-			v.Add("tags", "%q is not in the declared tag vocabulary", tag)
+	for i, tag := range e.Tags {
+		if ValidSlug(tag) && !slices.Contains(ed.Tags, tag) {
+			v.Add(pointer("/tags", i, ""), "%q is not in the declared tag vocabulary", tag)
 		}
 	}
-	return v.Err()
 }
 
 // checkDate checks that each end of the event's date is given by a quote,
@@ -95,12 +106,12 @@ func (ed Editorial) checkDate(e Event, v *ValidationError) {
 		}
 		year := strconv.Itoa(p.start.Year)
 		if !e.noted(year) {
-			v.Add("date", "%q is in no quote: mark it approximate (~) or uncertain (?), or say in a note where %s comes from",
+			v.Add("/date", "%q is in no quote: mark it approximate (~) or uncertain (?), or say in a note where %s comes from",
 				raw, year)
 		}
 	}
 	if uncertain && !strings.Contains(e.DisplayDate, "?") && !strings.Contains(e.DisplayDate, "probably") {
-		v.Add("display_date", "%q does not say that the date %q is uncertain", e.DisplayDate, e.Span.EDTF)
+		v.Add("/display_date", "%q does not say that the date %q is uncertain", e.DisplayDate, e.Span.EDTF)
 	}
 }
 

@@ -55,6 +55,9 @@ type EventFilter struct {
 	// rankAll makes a relevance listing rank every match instead of the
 	// MaxRankedMatches most recent (for exports).
 	rankAll bool
+	// searchByDate makes SQLite test Query on events read in the page's
+	// order instead of reading the matches first (see manyMatches).
+	searchByDate bool
 
 	// resolved says that actorIDs and placeIDs hold the ids that Actors and
 	// Places name (see resolveNames).
@@ -248,7 +251,7 @@ func (s *Store) whereProbing(f EventFilter, probe bool) *sqlWhere {
 		w.add("e.updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	if !f.Query.IsZero() {
-		c, a := s.searchCondition(f.Query)
+		c, a := s.searchCondition(f.Query, f.searchByDate)
 		w.add(c, a...)
 	}
 	return w

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -64,6 +65,11 @@ func (s *Store) prepare(ctx context.Context, f EventFilter) (EventFilter, error)
 	if err != nil {
 		return f, err
 	}
+	if !f.Relevance && !f.Query.IsZero() {
+		if f.searchByDate, err = s.manyMatches(ctx, f.Query); err != nil {
+			return f, err
+		}
+	}
 	if f.Relevance && !f.Query.IsZero() && f.After != nil && f.After.Rank == nil {
 		rank, err := s.anchorRank(ctx, f.Query, f.After.ID)
 		if err != nil {
@@ -97,7 +103,8 @@ func (s *Store) eventsQuery(f EventFilter) (query string, args []any, limit int)
 
 // ExplainEvents returns the database's plan for the query FindEvents runs
 // for f (EXPLAIN, or EXPLAIN ANALYZE when analyze is set on PostgreSQL), one
-// line per plan row. It exists so that tests and scripts can check that
+// line per plan row (on SQLite, EXPLAIN QUERY PLAN's details indented two
+// spaces a level). It exists so that tests and scripts can check that
 // every filter stays on an index on large data.
 func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) ([]string, error) {
 	f, err := s.prepare(ctx, f)
@@ -119,6 +126,7 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 	defer rows.Close()
 	cols, _ := rows.Columns()
 	var plan []string
+	depth := map[int64]int{}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -129,8 +137,19 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 			return nil, translate(err)
 		}
 		// PostgreSQL returns one text column; SQLite returns id, parent,
-		// notused, detail: keep the detail.
-		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		// notused, detail: keep the detail, indented two spaces a level
+		// under its parent, as the sqlite3 shell draws the tree.
+		line := fmt.Sprint(vals[len(vals)-1])
+		if len(vals) == 4 {
+			id, _ := vals[0].(int64)
+			parent, _ := vals[1].(int64)
+			depth[id] = 0
+			if d, ok := depth[parent]; ok && parent != 0 {
+				depth[id] = d + 1
+			}
+			line = strings.Repeat("  ", depth[id]) + line
+		}
+		plan = append(plan, line)
 	}
 	return plan, translate(rows.Err())
 }

@@ -38,8 +38,10 @@ func (s *Store) CreateEvent(ctx context.Context, d EventDoc, m WriteMeta) (Event
 		if err != nil {
 			return err
 		}
-		out, err = tx.FindEventByID(ctx, d.ID)
-		return err
+		if out, err = tx.FindEventByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return tx.recordIdempotent(ctx, EventWrite{Event: out, Version: version})
 	})
 	return out, version, err
 }
@@ -58,8 +60,10 @@ func (s *Store) ReplaceEvent(ctx context.Context, d EventDoc, ifVersion int64, m
 		if err != nil {
 			return err
 		}
-		out, err = tx.FindEventByID(ctx, d.ID)
-		return err
+		if out, err = tx.FindEventByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return tx.recordIdempotent(ctx, EventWrite{Event: out, Version: version})
 	})
 	if errors.Is(err, errUnchanged) {
 		// The same content again: nothing to record.
@@ -146,7 +150,8 @@ func (s *Store) findRetraction(ctx context.Context, id string, lock bool) (*retr
 
 // putEvent is the one write of an event's content, in the caller's write
 // transaction: validate, check the precondition, create what the event
-// links to, write the row and its links, record the revision.
+// links to, apply the editorial rules (checkEditorial), write the row and
+// its links, record the revision.
 func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMeta, now time.Time) (SaveResult, int64, error) {
 	e, verr := d.Event()
 	st, err := s.lockEvent(ctx, d.ID)
@@ -179,6 +184,9 @@ func (s *Store) putEvent(ctx context.Context, d EventDoc, want expect, m WriteMe
 		v = verr.(*ValidationError)
 	}
 	if err := s.resolveLinks(ctx, &e, v); err != nil {
+		return Unchanged, 0, err
+	}
+	if err := s.checkEditorial(ctx, e, v); err != nil {
 		return Unchanged, 0, err
 	}
 	if err := v.Err(); err != nil {

@@ -118,3 +118,80 @@ func (s *Store) SweepIdempotency(ctx context.Context, now time.Time) (int64, err
 	res := s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE expires_at <= ?", now.UTC())
 	return res.RowsAffected, translate(res.Error)
 }
+
+// IdempotentWrite is the claimed Idempotency-Key of the request a write
+// serves. A write transaction that finds one in its context (see
+// WithIdempotentWrite) records, before it commits, the response Respond
+// renders from the write's result, so that an acknowledged, committed
+// write always has its record: a retry after a crash between the commit
+// and the answer replays the response instead of writing again.
+type IdempotentWrite struct {
+	KeyID, Key string
+	// Respond renders the response the request answers with from the
+	// result of the write: an EventWrite, a RecordWrite or an
+	// ImportReport. It runs inside the write's transaction; tx reads what
+	// the write wrote. Nil records nothing in the transaction (the caller
+	// stores the response after, with FinishIdempotent).
+	Respond func(ctx context.Context, tx *Store, result any) (IdempotentResponse, error)
+	// pending is set when the response was recorded in a transaction that
+	// has not committed yet; recorded once it has.
+	pending, recorded bool
+}
+
+// Recorded reports whether a committed write recorded the response: the
+// caller must not store it again.
+func (w *IdempotentWrite) Recorded() bool { return w != nil && w.recorded }
+
+// EventWrite is the result of a write of an event, for
+// IdempotentWrite.Respond.
+type EventWrite struct {
+	Event   Event
+	Version int64
+}
+
+// RecordWrite is the result of a write of a timeline, actor, place or
+// source, for IdempotentWrite.Respond.
+type RecordWrite struct {
+	Table, ID string
+	Version   int64
+}
+
+type idempotentWriteKey struct{}
+
+// WithIdempotentWrite returns ctx carrying w: the writes made with it
+// record their response in their own transaction.
+func WithIdempotentWrite(ctx context.Context, w *IdempotentWrite) context.Context {
+	return context.WithValue(ctx, idempotentWriteKey{}, w)
+}
+
+func idempotentWriteFrom(ctx context.Context) *IdempotentWrite {
+	w, _ := ctx.Value(idempotentWriteKey{}).(*IdempotentWrite)
+	return w
+}
+
+// recordIdempotent records, in the caller's write transaction, the
+// response to the Idempotency-Key that ctx carries, if any, rendered from
+// result.
+func (s *Store) recordIdempotent(ctx context.Context, result any) error {
+	w := idempotentWriteFrom(ctx)
+	if w == nil || w.Respond == nil {
+		return nil
+	}
+	r, err := w.Respond(ctx, s, result)
+	if err != nil {
+		return err
+	}
+	if err := s.FinishIdempotent(ctx, w.KeyID, w.Key, r); err != nil {
+		return err
+	}
+	w.pending = true
+	return nil
+}
+
+// committed marks the response recorded by the transaction that just
+// committed.
+func (w *IdempotentWrite) committed() {
+	if w != nil && w.pending {
+		w.recorded = true
+	}
+}

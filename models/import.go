@@ -172,7 +172,7 @@ func (s *Store) ImportEvents(ctx context.Context, opts ImportOptions, r ImportRe
 		if rep.Created+rep.Updated+rep.Retracted == 0 {
 			return errUnchanged // keep the dataset version, and the ETags
 		}
-		return nil
+		return tx.recordIdempotent(ctx, rep)
 	})
 	if errors.Is(err, errDryRun) || errors.Is(err, errUnchanged) {
 		err = nil

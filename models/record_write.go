@@ -80,7 +80,10 @@ func (s *Store) writeRecord(ctx context.Context, table, id string, create bool, 
 			version = vs[0]
 			return errUnchanged
 		}
-		return db.Raw("SELECT version FROM "+recordTable(table)+" WHERE id = ?", id).Scan(&version).Error
+		if err := db.Raw("SELECT version FROM "+recordTable(table)+" WHERE id = ?", id).Scan(&version).Error; err != nil {
+			return err
+		}
+		return tx.recordIdempotent(ctx, RecordWrite{Table: table, ID: id, Version: version})
 	})
 	if err == errUnchanged {
 		err = nil

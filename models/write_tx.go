@@ -52,6 +52,7 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *Store, now time.Time) e
 		return tx.assignChanges(ctx) // the feed's position, under the dataset lock
 	})
 	if err == nil {
+		idempotentWriteFrom(ctx).committed()
 		s.signalChanges()
 	}
 	if errors.Is(err, errUnchanged) {

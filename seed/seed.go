@@ -121,7 +121,9 @@ type Report struct {
 }
 
 // Load writes the seed file into the store in one transaction: all of it
-// lands or none of it does.
+// lands or none of it does. Its events take the store's one write path,
+// checked by the editorial rules against the tag vocabulary this file
+// declares (see File.editorial), like every write through the API.
 func Load(ctx context.Context, store *models.Store, data []byte) (Report, error) {
 	f, err := Parse(data)
 	if err != nil {
@@ -145,7 +147,7 @@ func Load(ctx context.Context, store *models.Store, data []byte) (Report, error)
 			rep.Unchanged++
 		}
 	}
-	err = store.InTx(ctx, func(tx *models.Store) error {
+	err = store.WithEditorial(f.editorial()).InTx(ctx, func(tx *models.Store) error {
 		// Two seeds at once (two processes starting on one database)
 		// take turns: the second finds the first's rows.
 		if err := tx.LockExclusive(ctx); err != nil {

@@ -274,7 +274,7 @@ func feedDoc(id, title string) models.EventDoc {
 	return models.EventDoc{ID: id, Timeline: "csto", Title: title, Date: "2020-05-26", Type: "statement", Status: "occurred",
 		Actors:  []models.ActorRef{{ID: "csto", Role: "speaker"}},
 		Places:  []models.PlaceRef{{ID: "russia"}},
-		Sources: []models.CitationDoc{{SourceID: "bohdan-2020-csto", Quote: "A quote that supports it."}}}
+		Sources: []models.CitationDoc{{SourceID: "bohdan-2020-csto", Quote: lavrovQuote}}}
 }
 
 // feedWrite creates id, or updates it, or retracts it, or restores it,

@@ -331,12 +331,6 @@ func TestComposeNoInlineSecrets(t *testing.T) {
 			if strings.Contains(*v, "://") && composeURLPassword(t, *v) {
 				t.Errorf("service %q environment %s: got a URL with a password, want the password from a secret", name, k)
 			}
-			if k == "PGPASSFILE" {
-				if secret, ok := strings.CutPrefix(*v, "/run/secrets/"); !ok || !composeSecretMounted(svc, secret) {
-					t.Errorf("service %q PGPASSFILE: got %q, want a secret the service mounts", name, *v)
-				}
-				continue
-			}
 			if !composeSecretName.MatchString(k) {
 				continue
 			}
@@ -349,10 +343,13 @@ func TestComposeNoInlineSecrets(t *testing.T) {
 				t.Errorf("service %q: %s names secret %q, which the service does not mount", name, k, secret)
 			}
 		}
-		// A replica URL has no password of its own: pgx reads it from
-		// PGPASSFILE (DATABASE_PASSWORD_FILE applies to DATABASE_URL only).
-		if u := svc.Environment["DATABASE_REPLICA_URLS"]; u != nil && *u != "" && svc.Environment["PGPASSFILE"] == nil {
-			t.Errorf("service %q: got DATABASE_REPLICA_URLS without PGPASSFILE, want the replica password from a secret", name)
+		// A replica URL has no password of its own: DATABASE_PASSWORD_FILE
+		// gives it, as to DATABASE_URL, with no second secret.
+		if u := svc.Environment["DATABASE_REPLICA_URLS"]; u != nil && *u != "" && svc.Environment["DATABASE_PASSWORD_FILE"] == nil {
+			t.Errorf("service %q: got DATABASE_REPLICA_URLS without DATABASE_PASSWORD_FILE, want the replica password from the secret", name)
+		}
+		if _, ok := svc.Environment["PGPASSFILE"]; ok {
+			t.Errorf("service %q: got PGPASSFILE, want DATABASE_PASSWORD_FILE alone (it covers the replica URLs)", name)
 		}
 	}
 	// No file the containers read holds a password either: the
@@ -366,7 +363,7 @@ func TestComposeNoInlineSecrets(t *testing.T) {
 			t.Errorf("config %q: got a password in its content, want it read from /run/secrets", name)
 		}
 	}
-	for _, secret := range []string{"db_password", "cursor_key", "db_pgpass"} {
+	for _, secret := range []string{"db_password", "cursor_key"} {
 		s, ok := p.Secrets[secret]
 		if !ok || s.File == "" {
 			t.Errorf("secret %q: got %+v, want one defined from a file", secret, s)

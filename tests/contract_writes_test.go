@@ -130,8 +130,9 @@ func contractWriteCases(t *testing.T, b *backend) []contractCase {
 		)
 	}
 	const imp = "/v1/timelines/csto/import"
-	tjs := `{"events": [{"unique_id": "contract-import", "start_date": {"year": 2001}, "text": {"headline": "Imported"},
-		"group": "meeting", "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote."}]}]}`
+	tjs := `{"events": [{"unique_id": "contract-import", "start_date": {"year": 2002}, "text": {"headline": "Imported"},
+		"group": "meeting", "sources": [{"source_id": "bohdan-2020-csto",
+		"quote": "Up until 2002, the organization existed almost exclusively on paper."}]}]}`
 	cases = append(cases,
 		w("import", "POST", imp, "writer", j, tjs, "", 200),
 		w("import dry run", "POST", imp+"?dry_run=true&mode=replace", "writer", j, tjs, "", 200),

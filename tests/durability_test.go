@@ -50,7 +50,7 @@ func durableStart(base, key string) *durableLoad {
 				l.mu.Lock()
 				l.sent[id] = true
 				l.mu.Unlock()
-				req, _ := http.NewRequest("POST", base+"/v1/events", strings.NewReader(newEventBody(id, "Durable "+id)))
+				req, _ := http.NewRequest("POST", base+"/v1/events", strings.NewReader(binaryEventBody(id, "Durable "+id)))
 				req.Header.Set("Authorization", "Bearer "+key)
 				req.Header.Set("Content-Type", jsonType)
 				res, err := client.Do(req)

@@ -40,6 +40,7 @@ func benchmarkImport(b *testing.B, dialect string) {
 		b.Fatal(err)
 	}
 	defer cleanup()
+	be.deskSource(b)
 	_, key, err := be.store.CreateAPIKey(context.Background(), "bench", models.ScopeEventsWrite, "", 0)
 	if err != nil {
 		b.Fatal(err)
@@ -50,10 +51,10 @@ func benchmarkImport(b *testing.B, dialect string) {
 		go func() {
 			for i := range rows {
 				fmt.Fprintf(pw, `{"id":"bulk-%d-%d","title":"Bulk event %d","summary":"Generated for the import benchmark.",`+
-					`"edtf":"%04d-%02d-%02d","type":"statement","status":"occurred","tags":["bulk"],`+
+					`"edtf":"%04d-%02d-%02d","type":"statement","status":"occurred","tags":["test-tag"],`+
 					`"actors":[{"id":"csto","role":"speaker"}],"places":[{"id":"russia"}],`+
-					`"sources":[{"source_id":"bohdan-2020-csto","quote":"Quote %d."}]}`+"\n",
-					n, i, i, 1990+i%30, 1+i%12, 1+i%28, i)
+					`"sources":[{"source_id":"desk-notes","quote":"Quote %d, of %04d in Russia."}]}`+"\n",
+					n, i, i, 1990+i%30, 1+i%12, 1+i%28, i, 1990+i%30)
 			}
 			pw.Close()
 		}()

@@ -106,25 +106,25 @@ const timelineJSFile = `{
   "events": [
     {"unique_id": "tjs-year", "start_date": {"year": 2002}, "display_date": "Sometime in 2002",
      "text": {"headline": "A year &amp; only", "text": "<p>Year precision.</p>"}, "group": "summit",
-     "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote that supports it."}]},
+     "sources": [{"source_id": "desk-notes", "quote": "Sometime in 2002."}]},
     {"unique_id": "tjs-month", "start_date": {"year": "2019", "month": "5"},
      "text": {"headline": "A month"}, "type": "meeting",
-     "sources": [{"source_id": "bohdan-2020-csto", "quote": "Another quote."}]},
+     "sources": [{"source_id": "desk-notes", "quote": "In May 2019."}]},
     {"start_date": {"year": 2020, "month": 5, "day": 26},
      "text": {"headline": "A day"}, "group": "statement",
-     "sources": [{"source_id": "bohdan-2020-csto", "quote": "A third quote."}]},
+     "sources": [{"source_id": "desk-notes", "quote": "On 26 May 2020."}]},
     {"unique_id": "tjs-span", "start_date": {"year": 2021, "month": 1}, "end_date": {"year": 2022},
      "text": {"headline": "A span"}, "group": "operation",
-     "sources": [{"source_id": "bohdan-2020-csto", "quote": "A fourth quote."}]}
+     "sources": [{"source_id": "desk-notes", "quote": "From January 2021 into 2022."}]}
   ]
 }`
 
 const sheetsFile = "Year,Month,Day,Time,End Year,End Month,End Day,End Time,Display Date,Headline,Text,Media,Media Credit,Media Caption,Media Thumbnail,Type,Group,Background,Source ID,Quote\r\n" +
 	",,,,,,,,,Sheet title,The title slide,,,,,title,,,,\r\n" +
-	"2002,,,,,,,,,Sheet year,,,,,,,summit,,bohdan-2020-csto,A quote.\r\n" +
-	"2019,5,,,,,,,,Sheet month,,,,,,,meeting,,bohdan-2020-csto,A quote.\r\n" +
-	"2020,5,26,10:00,,,,,26 May,Sheet day,<p>Some <b>text</b></p>,,,,,,statement,,bohdan-2020-csto,A quote.\r\n" +
-	"2021,1,,,2022,,,,,Sheet span,,,,,,,operation,,bohdan-2020-csto,A quote.\r\n"
+	"2002,,,,,,,,,Sheet year,,,,,,,summit,,desk-notes,In 2002.\r\n" +
+	"2019,5,,,,,,,,Sheet month,,,,,,,meeting,,desk-notes,In May 2019.\r\n" +
+	"2020,5,26,10:00,,,,,26 May,Sheet day,<p>Some <b>text</b></p>,,,,,,statement,,desk-notes,On 26 May 2020.\r\n" +
+	"2021,1,,,2022,,,,,Sheet span,,,,,,,operation,,desk-notes,From January 2021 into 2022.\r\n"
 
 // TestImportTimelineJS: a TimelineJS file and a Google Sheets template CSV
 // with year-only, month, day and span rows land with the EDTF date and
@@ -133,6 +133,7 @@ const sheetsFile = "Year,Month,Day,Time,End Year,End Month,End Day,End Time,Disp
 func TestImportTimelineJS(t *testing.T) {
 	for _, b := range freshBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
+			b.deskSource(t)
 			key := b.newKey(t, models.ScopeEventsWrite, "csto", 0)
 			rep, r := b.importFile(t, key, "csto", "", jsonType, timelineJSFile)
 			wantReport(t, "timelinejs", r, rep, 4, 4, 0, 0, 0)

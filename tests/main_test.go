@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -168,6 +169,15 @@ func uniqueName() string {
 	return fmt.Sprintf("timeline_test_%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
 }
 
+// testEditorial is the seed's editorial rules with two more declared
+// tags, test-tag and synthetic, that the tests' own events carry, so that
+// a filter by them finds those and none of the seed's.
+func testEditorial() models.Editorial {
+	ed := seed.Editorial()
+	ed.Tags = append(slices.Clone(ed.Tags), "test-tag", "synthetic")
+	return ed
+}
+
 // newBackend creates a fresh, migrated and seeded database of dialect with
 // the router in front of it, and a cleanup that drops it.
 func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
@@ -175,9 +185,11 @@ func newBackend(ctx context.Context, dialect string) (*backend, func(), error) {
 }
 
 // newBackendWith is newBackend with the store opened with cfg (pool
-// sizes, timeouts); cfg's database fields are filled in here.
+// sizes, timeouts); cfg's database fields are filled in here, except an
+// SQLite file cfg already names, which is used as it is.
 func newBackendWith(ctx context.Context, dialect string, cfg models.Config) (*backend, func(), error) {
 	name := uniqueName()
+	cfg.Editorial = testEditorial()
 	drop := func() {}
 	switch dialect {
 	case models.DialectPostgres:
@@ -187,7 +199,9 @@ func newBackendWith(ctx context.Context, dialect string, cfg models.Config) (*ba
 		}
 		cfg.DatabaseURL, drop = dsn, dropDB
 	default:
-		cfg.SQLitePath = filepath.Join(tmpDir, name+".db")
+		if cfg.SQLitePath == "" {
+			cfg.SQLitePath = filepath.Join(tmpDir, name+".db")
+		}
 	}
 	store, err := models.Open(ctx, cfg)
 	if err != nil {

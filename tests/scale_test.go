@@ -252,7 +252,7 @@ func scaleDo(t *testing.T, client *http.Client, req *http.Request) scaleResponse
 // scalePost creates event id through base and fails unless it is created.
 func scalePost(t *testing.T, client *http.Client, base, key, id string) scaleResponse {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/events", strings.NewReader(newEventBody(id, "Scale "+id)))
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/events", strings.NewReader(binaryEventBody(id, "Scale "+id)))
 	if err != nil {
 		t.Fatal(err)
 	}

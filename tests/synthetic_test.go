@@ -10,16 +10,22 @@ import (
 	"github.com/csto-timeline/timeline/models"
 )
 
-// addEvent saves a synthetic event on the csto timeline.
+// addEvent saves a synthetic event on the csto timeline. It cites the
+// source desk-notes, whose text is unknown, with a note that names the
+// years of its date, as the editorial rules ask of every write.
 func addEvent(t *testing.T, s *models.Store, id, edtf, typ string) {
 	t.Helper()
 	span, err := models.ParseEDTF(edtf)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.SaveSource(context.Background(), models.Source{ID: "desk-notes", Title: "Desk notes"}); err != nil {
+		t.Fatal(err)
+	}
 	e := models.Event{ID: id, Timeline: "csto", Title: "Synthetic " + id, Span: span, DisplayDate: span.Display(),
 		Type: typ, Status: models.StatusOccurred, Tags: []string{"synthetic"},
-		Citations: []models.Citation{{Source: models.Source{ID: "bohdan-2020-csto"}, Quote: "synthetic test event"}}}
+		Citations: []models.Citation{{Source: models.Source{ID: "desk-notes"}, Quote: "synthetic test event",
+			Note: "Dated " + edtf + " for the test."}}}
 	if _, err := s.SaveEvent(context.Background(), e); err != nil {
 		t.Fatalf("save %s: %v", id, err)
 	}

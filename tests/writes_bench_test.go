@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,7 +26,9 @@ func BenchmarkEventWritesPostgres(b *testing.B) {
 }
 
 // BenchmarkEventWritesSQLite is the same on the embedded SQLite file, where
-// writers take turns on the database's one write lock.
+// writers take turns on the database's one write lock. With
+// SQLITE_KEEP_PATH (see TestSQLiteKept) it writes into a copy of that
+// file of generated events instead of a new one.
 func BenchmarkEventWritesSQLite(b *testing.B) {
 	benchmarkEventWrites(b, models.DialectSQLite)
 }
@@ -33,7 +37,18 @@ func benchmarkEventWrites(b *testing.B, dialect string) {
 	if dialect == models.DialectPostgres && pgAdminURL == "" {
 		b.Skipf("PostgreSQL: %s", pgSkipWhy)
 	}
-	be, cleanup, err := newBackend(context.Background(), dialect)
+	var cfg models.Config
+	if kept := os.Getenv("SQLITE_KEEP_PATH"); kept != "" && dialect == models.DialectSQLite {
+		cfg.SQLitePath = filepath.Join(b.TempDir(), "writes.db")
+		data, err := os.ReadFile(kept)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(cfg.SQLitePath, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	be, cleanup, err := newBackendWith(context.Background(), dialect, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

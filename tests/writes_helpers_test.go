@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/csto-timeline/timeline/models"
 )
 
 // newKey creates an API key in b's database and returns its secret form.
@@ -63,7 +65,8 @@ func (r response) etag() string {
 const jsonType = "application/json"
 const mergeType = "application/merge-patch+json"
 
-// newEventBody is a valid event in the seed's timeline.
+// newEventBody is a valid event in the seed's timeline: it passes the
+// editorial rules too.
 func newEventBody(id, title string) string {
 	idField := ""
 	if id != "" {
@@ -71,7 +74,29 @@ func newEventBody(id, title string) string {
 	}
 	return `{` + idField + `"timeline": "csto", "title": "` + title + `", "date": "2020-05-26", "type": "statement",
 		"status": "occurred", "actors": [{"id": "csto", "role": "speaker"}], "places": [{"id": "russia"}],
-		"tags": ["test-tag"], "sources": [{"source_id": "bohdan-2020-csto", "quote": "A quote that supports it."}]}`
+		"tags": ["test-tag"], "sources": [{"source_id": "bohdan-2020-csto", "quote": "` + lavrovQuote + `"}]}`
+}
+
+// binaryEventBody is newEventBody for a server started as the built
+// binary, whose vocabulary is the seed's alone (no test-tag).
+func binaryEventBody(id, title string) string {
+	return strings.Replace(newEventBody(id, title), `"tags": ["test-tag"]`, `"tags": ["biosecurity"]`, 1)
+}
+
+// lavrovQuote is verbatim in the seed's source text, gives the date of
+// newEventBody (May) and names its place (Russia), as the editorial rules
+// require of every write.
+const lavrovQuote = "On May 26, Russian Foreign Minister Lavrov declared that"
+
+// deskSource saves the source desk-notes, whose text and publication date
+// are unknown: the editorial rules then check its quotes for the date and
+// the places they give, but not verbatim in a text and not against a
+// publication date.
+func (b *backend) deskSource(t testing.TB) {
+	t.Helper()
+	if _, err := b.store.SaveSource(context.Background(), models.Source{ID: "desk-notes", Title: "Desk notes"}); err != nil {
+		t.Fatalf("save desk-notes: %v", err)
+	}
 }
 
 // wantInvalid fails unless r is a 422 naming every pointer of want.

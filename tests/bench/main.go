@@ -13,6 +13,13 @@
 //
 //	go run ./tests/bench -base /tmp/perf-base -rows 1000000,10000 -duration 5s
 //
+// With -sqlite it runs the same matrix against the embedded SQLite default
+// instead: each size's generated events are copied once from the kept
+// PostgreSQL database into a SQLite file in that directory (see
+// tests/sqlite_large_test.go), and each server runs on a copy of it.
+//
+//	go run ./tests/bench -sqlite /tmp/timeline-sqlite -kept timeline_kept_sqlite_%d -rows 100000,10000 -c 1
+//
 // Timings depend on the machine; the ratios between builds in one run are
 // what the benchmark is for (see BENCHMARKS.md).
 package main
@@ -65,6 +72,9 @@ func run() error {
 		conc     = flag.Int("c", 4, "concurrent clients")
 		only     = flag.String("only", "", "comma-separated request names to run (default all)")
 		exports  = flag.Bool("exports", true, "measure full CSV and NDJSON exports")
+		kept     = flag.String("kept", "timeline_kept_bench_%d", "name of the kept PostgreSQL database of each size's generated events")
+		sqlite   = flag.String("sqlite", "", "directory of SQLite files: run against the embedded SQLite default instead of PostgreSQL")
+		port     = flag.Int("port", 0, "first port of the servers (default: any free port)")
 		variant  = flag.String("variant", "", "NAME:KEY=VAL[,KEY=VAL][;NAME:...]: also run the new build with this environment, as build NAME (DSN_PARAMS=a=b adds to the database URL)")
 	)
 	flag.Parse()
@@ -109,17 +119,36 @@ func run() error {
 		sizes = append(sizes, n)
 	}
 	dsns := map[int]string{}
+	sqliteFiles := map[string]string{} // by build/rows
 	for _, n := range sizes {
-		name := fmt.Sprintf("timeline_kept_bench_%d", n)
+		name := fmt.Sprintf(*kept, n)
 		fmt.Fprintf(os.Stderr, "data: %d events in %s (generated once, then reused)\n", n, name)
-		cmd := exec.Command("go", "test", "./tests/", "-run", "^TestGenerateKept$", "-count=1", "-timeout", "90m")
+		test, env := "^TestGenerateKept$", []string{}
+		if *sqlite != "" {
+			file := filepath.Join(*sqlite, fmt.Sprintf("timeline_%d.db", n))
+			fmt.Fprintf(os.Stderr, "data: copied to %s (once, then reused)\n", file)
+			test, env = "^TestSQLiteKept$", []string{"SQLITE_LARGE_ROWS=" + strconv.Itoa(n), "SQLITE_KEEP_PATH=" + file}
+		}
+		cmd := exec.Command("go", "test", "./tests/", "-run", test, "-count=1", "-timeout", "90m")
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
-		cmd.Env = append(os.Environ(), "EXPLAIN_ROWS="+strconv.Itoa(n), "EXPLAIN_KEEP_DB="+name, "TEST_DATABASE_URL="+*admin)
+		cmd.Env = append(append(os.Environ(), "EXPLAIN_ROWS="+strconv.Itoa(n), "EXPLAIN_KEEP_DB="+name, "TEST_DATABASE_URL="+*admin), env...)
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("generate %d events: %w", n, err)
 		}
 		dsns[n] = strings.Replace(*admin, "/postgres?", "/"+name+"?", 1)
+		if *sqlite != "" {
+			// The server seeds its file on start: each runs on a copy, so
+			// that the kept file stays as generated.
+			for _, b := range builds {
+				file := filepath.Join(tmp, fmt.Sprintf("%s_%d.db", b.name, n))
+				if err := copyFile(filepath.Join(*sqlite, fmt.Sprintf("timeline_%d.db", n)), file); err != nil {
+					return err
+				}
+				sqliteFiles[fmt.Sprintf("%s/%d", b.name, n)] = file
+			}
+		}
 	}
+	nextPort := *port
 
 	var servers []*server
 	defer func() {
@@ -130,7 +159,14 @@ func run() error {
 	byKey := map[string]*server{}
 	for _, n := range sizes {
 		for _, b := range builds {
-			s, err := start(b, n, dsns[n])
+			dsn := dsns[n]
+			if file, ok := sqliteFiles[fmt.Sprintf("%s/%d", b.name, n)]; ok {
+				dsn = "sqlite:" + file
+			}
+			s, err := start(b, n, dsn, nextPort)
+			if nextPort != 0 {
+				nextPort++
+			}
 			if err != nil {
 				return err
 			}
@@ -139,7 +175,11 @@ func run() error {
 		}
 	}
 
-	fmt.Printf("# timeline read-path benchmark, %s, %d clients, %s per cell\n", time.Now().UTC().Format(time.RFC3339), *conc, *duration)
+	backend := "PostgreSQL"
+	if *sqlite != "" {
+		backend = "SQLite"
+	}
+	fmt.Printf("# timeline read-path benchmark on %s, %s, %d clients, %s per cell\n", backend, time.Now().UTC().Format(time.RFC3339), *conc, *duration)
 	fmt.Printf("%-34s %8s %-5s %9s %8s %8s\n", "request", "events", "build", "req/s", "p50 ms", "p99 ms")
 	reqs := matrix()
 	results := map[string]stats{}
@@ -246,6 +286,7 @@ func matrix() []request {
 		{name: "year-type-actor", path: "/v1/events?year=2019&type=summit&actor=explain-actor-001&limit=50"},
 		{name: "q-common", path: "/v1/events?q=" + common + "&limit=50"},
 		{name: "q-rare", path: "/v1/events?q=" + rare + "&limit=50"},
+		{name: "q-every", path: "/v1/events?q=generated&limit=50"},
 		{name: "q-every-relevance", path: "/v1/events?q=generated&sort=relevance&limit=50"},
 		{name: "q-common-relevance", path: "/v1/events?q=" + common + "&sort=relevance&limit=50"},
 		{name: "event", path: "/v1/events/ev-0000777"},
@@ -255,16 +296,22 @@ func matrix() []request {
 	}
 }
 
-// start runs a build against dsn on a free port and waits until it is ready.
-func start(b *build, rows int, dsn string) (*server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// start runs a build against dsn (a PostgreSQL URL, or sqlite: and a
+// file's path) on port, or a free port when port is 0, and waits until it
+// is ready.
+func start(b *build, rows int, dsn string, port int) (*server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return nil, err
 	}
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(b.bin, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "ADDR="+addr, "RATE_LIMIT_RPS=0", "LOG_LEVEL=error",
+	db := "DATABASE_URL=" + dsn
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		db = "SQLITE_PATH=" + path
+	}
+	cmd.Env = append(os.Environ(), db, "ADDR="+addr, "RATE_LIMIT_RPS=0", "LOG_LEVEL=error",
 		"DB_MAX_OPEN_CONNS=8", "DB_MAX_IDLE_CONNS=8", "CURSOR_KEY=bench")
 	for _, kv := range b.env {
 		if params, ok := strings.CutPrefix(kv, "DSN_PARAMS="); ok {
@@ -277,7 +324,8 @@ func start(b *build, rows int, dsn string) (*server, error) {
 		return nil, err
 	}
 	s := &server{build: b, rows: rows, url: "http://" + addr, cmd: cmd}
-	deadline := time.Now().Add(30 * time.Second)
+	// A SQLite server migrates and seeds its file first.
+	deadline := time.Now().Add(120 * time.Second)
 	for {
 		resp, err := http.Get(s.url + "/readyz")
 		if err == nil {
@@ -438,4 +486,31 @@ func peakRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// copyFile copies a SQLite file (and its write-ahead log, if any) to dst.
+func copyFile(src, dst string) error {
+	for _, suffix := range []string{"", "-wal"} {
+		in, err := os.Open(src + suffix)
+		if suffix != "" && os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		out, err := os.Create(dst + suffix)
+		if err != nil {
+			in.Close()
+			return err
+		}
+		_, err = io.Copy(out, in)
+		in.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

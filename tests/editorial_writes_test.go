@@ -1,0 +1,122 @@
+package tests
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+// editorialBreach is one editorial rule broken in a write: the body's
+// replacements and what the 422 must say, by JSON Pointer.
+type editorialBreach struct {
+	name     string
+	old, new string
+	pointer  string
+	reason   string
+}
+
+// editorialBreaches break each rule of seed/EDITORIAL.md that the code
+// checks, in newEventBody (dated 26 May 2020, in Russia, tagged test-tag,
+// quoting Lavrov verbatim).
+var editorialBreaches = []editorialBreach{
+	{"misquote", lavrovQuote, "On May 26, Russian Foreign Minister Lavrov said that",
+		"/sources/0/quote", "not in the text of source bohdan-2020-csto"},
+	{"markdown in a quote", lavrovQuote, "On May 26, Russian Foreign Minister [Lavrov declared](#) that",
+		"/sources/0/quote", "Markdown"},
+	{"no quote", `"quote": "` + lavrovQuote + `"`, `"quote": ""`, "/sources/0/quote", "must not be empty"},
+	{"no source", `[{"source_id": "bohdan-2020-csto", "quote": "` + lavrovQuote + `"}]`, `[]`, "/sources", "quote"},
+	{"occurred after publication", `"date": "2020-05-26"`, `"date": "2020-05-26/2020-07~"`,
+		"/date", "after its source was published"},
+	{"date in no quote", `"date": "2020-05-26"`, `"date": "2019-06-26"`, "/date", `"2019-06-26" is in no quote`},
+	{"uncertain date displayed as certain", `"date": "2020-05-26"`, `"date": "2020-05-26?", "display_date": "26 May 2020"`,
+		"/display_date", "uncertain"},
+	{"place named nowhere", `"places": [{"id": "russia"}]`, `"places": [{"id": "russia"}, {"id": "astana"}]`,
+		"/places/1/id", `place "astana" is named in none`},
+	{"undeclared tag", `"tags": ["test-tag"]`, `"tags": ["test-tag", "terrorism"]`, "/tags/1", "vocabulary"},
+}
+
+// TestWriteEditorialRules: every editorial rule the seed obeys is enforced
+// on every write path by the same code. A POST, a PUT, a PATCH and an
+// import that break a rule are 422 problems naming the field by its JSON
+// Pointer, and write nothing; one write that breaks them all is told of
+// all at once; a source whose text is unknown still needs a quote that
+// gives the date and names the place, but no verbatim match.
+func TestWriteEditorialRules(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			key := b.newKey(t, models.ScopeEventsWrite, "", 0)
+			b.write(t, "POST", "/v1/events", key, jsonType, newEventBody("editorial-base", "Base")).wantStatus(t, 201)
+			for _, c := range editorialBreaches {
+				good := newEventBody("editorial-"+strings.ReplaceAll(c.name, " ", "-"), "Breach")
+				if !strings.Contains(good, c.old) {
+					t.Fatalf("%s: newEventBody has no %s", c.name, c.old)
+				}
+				bad := strings.Replace(good, c.old, c.new, 1)
+				r := b.write(t, "POST", "/v1/events", key, jsonType, bad)
+				wantEditorial(t, "POST "+c.name, r, "", c.pointer, c.reason)
+				if got := b.get(t, "/v1/events/editorial-"+strings.ReplaceAll(c.name, " ", "-")); got.status != http.StatusNotFound {
+					t.Errorf("%s: a refused write left the event (GET answers %d)", c.name, got.status)
+				}
+				base := b.get(t, "/v1/events/editorial-base")
+				put := strings.Replace(newEventBody("editorial-base", "Base"), c.old, c.new, 1)
+				r = b.write(t, "PUT", "/v1/events/editorial-base", key, jsonType, put, "If-Match", base.etag())
+				wantEditorial(t, "PUT "+c.name, r, "", c.pointer, c.reason)
+				// The NDJSON import reads the export's shape: the date is "edtf".
+				line := strings.Replace(strings.ReplaceAll(bad, "\n", " "), `"date": `, `"edtf": `, 1)
+				_, r = b.importFile(t, key, "csto", "", ndjsonType, line+"\n")
+				wantEditorial(t, "import "+c.name, r, "line 1: ", c.pointer, c.reason)
+			}
+			base := b.get(t, "/v1/events/editorial-base")
+			r := b.write(t, "PATCH", "/v1/events/editorial-base", key, mergeType,
+				`{"tags": ["terrorism"], "date": "2019-06-26", "places": [{"id": "astana"}]}`, "If-Match", base.etag())
+			wantEditorial(t, "PATCH", r, "", "/tags/0", "vocabulary")
+			wantEditorial(t, "PATCH", r, "", "/date", "in no quote")
+			wantEditorial(t, "PATCH", r, "", "/places/0/id", "astana")
+
+			all := newEventBody("editorial-all", "All at once")
+			for _, c := range editorialBreaches {
+				if c.name != "no quote" && c.name != "no source" && c.name != "markdown in a quote" &&
+					c.name != "date in no quote" && c.name != "occurred after publication" {
+					all = strings.Replace(all, c.old, c.new, 1)
+				}
+			}
+			r = b.write(t, "POST", "/v1/events", key, jsonType, all)
+			for _, c := range editorialBreaches {
+				if strings.Contains(all, c.new) {
+					wantEditorial(t, "all at once", r, "", c.pointer, c.reason)
+				}
+			}
+
+			// A source with no known text: any wording, but a quote still.
+			b.deskSource(t)
+			desk := strings.Replace(newEventBody("editorial-desk", "Desk"), `"source_id": "bohdan-2020-csto", "quote": "`+lavrovQuote+`"`,
+				`"source_id": "desk-notes", "quote": "In May 2020 the desk heard of it in Russia."`, 1)
+			b.write(t, "POST", "/v1/events", key, jsonType, desk).wantStatus(t, 201)
+			r = b.write(t, "POST", "/v1/events", key, jsonType,
+				strings.Replace(strings.Replace(desk, "editorial-desk", "editorial-desk-2", 1), "In May 2020 the desk heard of it in Russia.", "", 1))
+			wantEditorial(t, "desk source without a quote", r, "", "/sources/0/quote", "must not be empty")
+			r = b.write(t, "POST", "/v1/events", key, jsonType,
+				strings.Replace(strings.Replace(desk, "editorial-desk", "editorial-desk-3", 1), `"2020-05-26"`, `"2018-03-01"`, 1))
+			wantEditorial(t, "desk source, date in no quote", r, "", "/date", "in no quote")
+		})
+	}
+}
+
+// wantEditorial fails unless r is a 422 naming prefix+pointer with a
+// reason that contains reason.
+func wantEditorial(t *testing.T, what string, r response, prefix, pointer, reason string) {
+	t.Helper()
+	if r.status != http.StatusUnprocessableEntity {
+		t.Errorf("%s: got status %d, want 422; body %s", what, r.status, truncate(string(r.body)))
+		return
+	}
+	p := wantProblem(t, what, r, http.StatusUnprocessableEntity, "invalid-body")
+	for _, f := range p.InvalidParams {
+		if f.Name == prefix+pointer && strings.Contains(f.Reason, reason) {
+			return
+		}
+	}
+	t.Errorf("%s: got invalid_params %+v, want %s%s with a reason containing %q", what, p.InvalidParams, prefix, pointer, reason)
+}
