@@ -39,7 +39,7 @@ func (s *server) listEventsAs(fm format) handler {
 
 func (s *server) events(c *gin.Context, suffix format) error {
 	values := c.Request.URL.Query()
-	p := newParams(values, append([]string{"sort", "limit", "cursor", "format", "count", "fields"}, filterParams...)...)
+	p := newParams(values, append([]string{"sort", "limit", "cursor", "format", "count", "fields", "include"}, filterParams...)...)
 	f := p.filter()
 	f.Fields = p.fields()
 	fm, err := negotiate(c, p, suffix)
@@ -49,6 +49,7 @@ func (s *server) events(c *gin.Context, suffix format) error {
 	if fm == formatTimelineJS && values.Has("fields") {
 		p.errs.Add("fields", "a TimelineJS document has its own fields; fields applies to json, ndjson and csv")
 	}
+	f.IncludeRetracted = p.includeRetracted(fm)
 	sort := "date"
 	if v, ok := p.single("sort"); ok {
 		switch v {

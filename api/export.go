@@ -88,14 +88,18 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 	var ex exporter
 	switch fm {
 	case formatCSV:
-		ex = &csvExporter{w: csv.NewWriter(w), keep: csvColumns(f.Fields)}
+		ex = &csvExporter{w: csv.NewWriter(w), keep: csvColumns(f.Fields), retracted: f.IncludeRetracted}
 	case formatNDJSON:
 		ex = &ndjsonExporter{w: w, fields: f.Fields}
 	default:
 		ex = &timelineJSExporter{w: w, title: s.timelineTitle(c, f)}
 	}
 	rows, started := 0, false
-	err := s.store.StreamEvents(c.Request.Context(), f, models.StreamBatch, func(total int) error {
+	batch := models.ExportBatch
+	if head {
+		batch = models.StreamBatch // one small batch decides the headers
+	}
+	err := s.store.StreamEvents(c.Request.Context(), f, batch, func(total int) error {
 		h := c.Writer.Header()
 		switch fm {
 		case formatCSV:
@@ -115,6 +119,10 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 		started = true
 		return ex.begin()
 	}, func(batch []models.Event) error {
+		// The rows may come after a long wait (an export read in one
+		// statement sorts before its first row): the deadline runs from
+		// now, for this chunk's writes.
+		_ = s.extendWriteDeadline(c)
 		for _, e := range batch {
 			if err := ex.write(e); err != nil {
 				return err
@@ -202,17 +210,27 @@ func exportFilename(values url.Values, ext string) string {
 
 // csvExporter writes RFC 4180 CSV: a header row, CRLF line ends, UTF-8.
 // keep, when set, lists the columns of a sparse fieldset (see csvColumns).
+// With include=retracted the rows have one more column, retracted_at,
+// empty but for the tombstones of retracted events.
 type csvExporter struct {
-	w    *csv.Writer
-	keep []int
+	w         *csv.Writer
+	keep      []int
+	retracted bool
 }
 
 func (x *csvExporter) begin() error {
 	x.w.UseCRLF = true
-	return x.w.Write(project(csvHeader, x.keep))
+	header := project(csvHeader, x.keep)
+	if x.retracted {
+		header = append(slices.Clip(header), "retracted_at")
+	}
+	return x.w.Write(header)
 }
 
 func (x *csvExporter) write(e models.Event) error {
+	if !e.RetractedAt.IsZero() {
+		return x.writeTombstone(e)
+	}
 	var actors, actorIDs, places, placeIDs, quotes, sources []string
 	for _, a := range e.Actors {
 		actors, actorIDs = append(actors, a.Name), append(actorIDs, a.ID)
@@ -232,9 +250,25 @@ func (x *csvExporter) write(e models.Event) error {
 		join(actors), join(actorIDs), join(places), join(placeIDs), join(e.Tags), join(quotes), join(sources),
 		e.UpdatedAt.UTC().Format(time.RFC3339)}
 	row = project(row, x.keep)
+	if x.retracted {
+		row = append(row, "")
+	}
 	for i := range row {
 		row[i] = csvSafe(row[i])
 	}
+	if err := x.w.Write(row); err != nil {
+		return err
+	}
+	x.w.Flush()
+	return x.w.Error()
+}
+
+// writeTombstone writes the row of a retracted event: its id, timeline
+// (where the fieldset keeps them) and retracted_at, every other cell empty.
+func (x *csvExporter) writeTombstone(e models.Event) error {
+	row := make([]string, len(csvHeader))
+	row[0], row[1] = csvSafe(e.ID), csvSafe(e.Timeline)
+	row = append(project(row, x.keep), e.RetractedAt.UTC().Format(time.RFC3339Nano))
 	if err := x.w.Write(row); err != nil {
 		return err
 	}
@@ -268,10 +302,25 @@ type ndjsonExporter struct {
 func (x *ndjsonExporter) begin() error { return nil }
 func (x *ndjsonExporter) end() error   { return nil }
 func (x *ndjsonExporter) write(e models.Event) error {
+	if !e.RetractedAt.IsZero() {
+		return jsonEncode(x.w, newTombstoneJSON(e))
+	}
 	if !x.fields.All() {
 		return jsonEncode(x.w, newSparseEventJSON(e, x.fields))
 	}
 	return jsonEncode(x.w, newEventJSON(e)) // Encode ends each value with "\n"
+}
+
+// tombstoneJSON is the NDJSON line of a retracted event (include=retracted):
+// no content, as in the change feed.
+type tombstoneJSON struct {
+	ID          string    `json:"id"`
+	Timeline    string    `json:"timeline"`
+	RetractedAt time.Time `json:"retracted_at"`
+}
+
+func newTombstoneJSON(e models.Event) tombstoneJSON {
+	return tombstoneJSON{ID: e.ID, Timeline: e.Timeline, RetractedAt: e.RetractedAt.UTC()}
 }
 
 // TimelineJS3 document types (Knight Lab's JSON format).
@@ -358,4 +407,25 @@ func mustJSON(v any) string {
 		panic(errors.New("mustJSON: " + err.Error())) // only plain structs reach here
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// includeRetracted reads include, which only exports take: include=retracted
+// adds the tombstones of retracted events to a CSV or NDJSON export, so a
+// mirror can reconcile. A JSON page or a TimelineJS document has no place
+// for them (a keyset page could not hold events without a date), so there
+// it is an error rather than ignored.
+func (p *params) includeRetracted(fm format) bool {
+	v, ok := p.single("include")
+	if !ok {
+		return false
+	}
+	if v != "retracted" {
+		p.errs.Add("include", "%q is not one of retracted", v)
+		return false
+	}
+	if fm != formatCSV && fm != formatNDJSON {
+		p.errs.Add("include", "retracted applies to the csv and ndjson exports, not to %s", fm)
+		return false
+	}
+	return true
 }

@@ -114,6 +114,10 @@ type Event struct {
 	// Rank is the event's search rank when it was listed by relevance (see
 	// EventFilter.Relevance), and 0 otherwise.
 	Rank float64
+	// RetractedAt is set only on the tombstone of a retracted event, which
+	// an export sends with EventFilter.IncludeRetracted: then only ID,
+	// Timeline and RetractedAt are filled in.
+	RetractedAt time.Time
 }
 
 // Key returns the event's position in a listing, the key that continues

@@ -31,6 +31,11 @@ type EventFilter struct {
 	// convenience for mirrors, less exact than the change feed (a
 	// transaction that commits late can carry an earlier time).
 	UpdatedSince time.Time
+	// IncludeRetracted makes an export (StreamEvents) send, after the live
+	// events, a tombstone for each retracted event of the selected
+	// timelines, so that a mirror can reconcile. FindEvents and the counts
+	// ignore it.
+	IncludeRetracted bool
 
 	// Relevance sorts by search rank, best first, then by (start_date, id);
 	// it needs a Query. Descending does not apply to it.

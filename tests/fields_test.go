@@ -276,7 +276,10 @@ func TestSparseFieldsetStatements(t *testing.T) {
 						continue
 					}
 					others++
-					if strings.Contains(sql, "e.content_hash") {
+					// An export reads each batch's links in its page
+					// statement (aggregated per event), so its page
+					// statement counts; a JSON page reads them in a second.
+					if strings.Contains(sql, "e.content_hash") && strings.HasPrefix(c.path, "/v1/events?") {
 						continue
 					}
 					hit := false

@@ -1,0 +1,232 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"slices"
+)
+
+// maxCatalogCache bounds each map of a catalogCache: a batch that would
+// take one past it starts the map afresh, so an export of a catalog far
+// larger than usual reads its entries again, batch by batch, instead of
+// holding them all.
+const maxCatalogCache = 50_000
+
+// catalogCache holds the actors (with their aliases), places and sources
+// an export has read, by id, all from the export's snapshot.
+type catalogCache struct {
+	actors  map[string]Actor
+	places  map[string]Place
+	sources map[string]Source
+}
+
+func newCatalogCache() *catalogCache {
+	return &catalogCache{actors: map[string]Actor{}, places: map[string]Place{}, sources: map[string]Source{}}
+}
+
+// missing returns the ids of the batch that m lacks, once each; when they
+// would take m past maxCatalogCache, it empties m and returns every id.
+func missing[V any](m map[string]V, ids func(yield func(string) bool)) (map[string]V, []string) {
+	var out []string
+	seen := map[string]bool{}
+	for id := range ids {
+		if _, ok := m[id]; !ok && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	if len(m)+len(out) <= maxCatalogCache {
+		return m, out
+	}
+	m, out = map[string]V{}, out[:0]
+	clear(seen)
+	for id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return m, out
+}
+
+// fill replaces the bare ids in the links of e by the cached actors,
+// places and sources, and reports whether the cache held them all (if
+// not, e is left as it was).
+func (c *catalogCache) fill(e *Event) bool {
+	for _, a := range e.Actors {
+		if _, ok := c.actors[a.ID]; !ok {
+			return false
+		}
+	}
+	for _, p := range e.Places {
+		if _, ok := c.places[p.ID]; !ok {
+			return false
+		}
+	}
+	for _, ci := range e.Citations {
+		if _, ok := c.sources[ci.Source.ID]; !ok {
+			return false
+		}
+	}
+	for j := range e.Actors {
+		e.Actors[j].Actor = c.actors[e.Actors[j].ID]
+	}
+	for j := range e.Places {
+		e.Places[j] = c.places[e.Places[j].ID]
+	}
+	for j := range e.Citations {
+		e.Citations[j].Source = c.sources[e.Citations[j].Source.ID]
+	}
+	return true
+}
+
+// fillCatalog replaces the bare ids in the links of events (as exportBatch
+// leaves them) by the full actors, places and sources, reading from the
+// database only those the cache lacks.
+func (s *Store) fillCatalog(ctx context.Context, cat *catalogCache, events []Event) error {
+	var actorIDs, placeIDs, sourceIDs []string
+	cat.actors, actorIDs = missing(cat.actors, func(yield func(string) bool) {
+		for i := range events {
+			for _, a := range events[i].Actors {
+				if !yield(a.ID) {
+					return
+				}
+			}
+		}
+	})
+	cat.places, placeIDs = missing(cat.places, func(yield func(string) bool) {
+		for i := range events {
+			for _, p := range events[i].Places {
+				if !yield(p.ID) {
+					return
+				}
+			}
+		}
+	})
+	cat.sources, sourceIDs = missing(cat.sources, func(yield func(string) bool) {
+		for i := range events {
+			for _, c := range events[i].Citations {
+				if !yield(c.Source.ID) {
+					return
+				}
+			}
+		}
+	})
+	if err := s.loadCatalog(ctx, cat, actorIDs, placeIDs, sourceIDs); err != nil {
+		return err
+	}
+	for i := range events {
+		e := &events[i]
+		for j := range e.Actors {
+			if a, ok := cat.actors[e.Actors[j].ID]; ok {
+				e.Actors[j].Actor = a
+			}
+		}
+		for j := range e.Places {
+			if p, ok := cat.places[e.Places[j].ID]; ok {
+				e.Places[j] = p
+			}
+		}
+		for j := range e.Citations {
+			if so, ok := cat.sources[e.Citations[j].Source.ID]; ok {
+				e.Citations[j].Source = so
+			}
+		}
+	}
+	return nil
+}
+
+// loadCatalog reads the given actors, places and sources into cat, in one
+// statement of uniform rows (as readRelations does); with all three nil,
+// it reads the whole catalog.
+func (s *Store) loadCatalog(ctx context.Context, cat *catalogCache, actorIDs, placeIDs, sourceIDs []string) error {
+	all := actorIDs == nil && placeIDs == nil && sourceIDs == nil
+	if !all && len(actorIDs)+len(placeIDs)+len(sourceIDs) == 0 {
+		return nil
+	}
+	// An empty IN list is not SQL; no id is the empty string.
+	in := func(col string, ids []string) (string, []any) {
+		if all {
+			return "TRUE", nil
+		}
+		if len(ids) == 0 {
+			ids = []string{""}
+		}
+		return col + " IN ?", []any{ids}
+	}
+	var args []any
+	cond := func(col string, ids []string) string {
+		c, a := in(col, ids)
+		args = append(args, a...)
+		return c
+	}
+	published := "so.published"
+	if s.dialect == DialectPostgres {
+		published = "so.published::text"
+	}
+	query := `SELECT 0 AS k, a.id AS owner, 0 AS pos, a.name AS c1, a.kind AS c2, NULL AS c3, NULL AS c4,
+		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9 FROM actors a WHERE ` + cond("a.id", actorIDs) + `
+	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	FROM actor_aliases aa WHERE ` + cond("aa.actor_id", actorIDs) + `
+	UNION ALL SELECT 2, pl.id, 0, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL, NULL
+	FROM places pl WHERE ` + cond("pl.id", placeIDs) + `
+	UNION ALL SELECT 3, so.id, 0, so.title, so.author, so.publisher, ` + published + `, so.url, so.note,
+		so.issue, so.author_affiliations, so.outside_fields FROM sources so WHERE ` + cond("so.id", sourceIDs) + `
+	ORDER BY 1, 2, 3`
+	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	var (
+		kind, pos int
+		owner     string
+		c         [9]sql.NullString
+		aliases   = map[string][]string{}
+		loaded    []string
+	)
+	dest := []any{&kind, &owner, &pos, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8]}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return translate(err)
+		}
+		switch kind {
+		case 0:
+			cat.actors[owner] = Actor{ID: owner, Name: c[0].String, Kind: c[1].String}
+			loaded = append(loaded, owner)
+		case 1:
+			aliases[owner] = append(aliases[owner], c[0].String)
+		case 2:
+			cat.places[owner] = Place{ID: owner, Name: c[0].String, Kind: c[1].String, Country: c[2].String}
+		case 3:
+			var published Date
+			if c[3].Valid && c[3].String != "" {
+				if err := published.scanString(c[3].String); err != nil {
+					return err
+				}
+			}
+			cat.sources[owner] = Source{ID: owner, Title: c[0].String, Author: c[1].String, Publisher: c[2].String,
+				Published: published, URL: c[4].String, Note: c[5].String, Issue: c[6].String,
+				AuthorAffiliations: parseList(c[7].String), OutsideFields: parseList(c[8].String)}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	for _, id := range loaded {
+		a := cat.actors[id]
+		a.Aliases = nonNil(slices.Clip(aliases[id]))
+		cat.actors[id] = a
+	}
+	return nil
+}
+
+// unquoteJSON decodes one JSON string literal with escapes.
+func unquoteJSON(b []byte) (string, error) {
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return "", errBadAggregate
+	}
+	return v, nil
+}
