@@ -14,7 +14,7 @@ import (
 // correlated subqueries, each an index range of the link table's primary
 // key (event_id, ...). The links carry only ids and the link's own fields
 // (role, quote, note); the actors, places and sources they name are read
-// once per export into a cache (see catalogCache), since a catalog is
+// once per export into a cache (see exportCatalog), since a catalog is
 // small next to the events that cite it: an export of a million events
 // names a few hundred actors and sources, which the page path reads again
 // for every page. Rows are scanned with explicit pointers, without GORM's
@@ -84,7 +84,7 @@ const exportChunk = 256
 
 // exportBatch runs one batch of f (f.Limit events after f.After, plus the
 // one after them) and hands its events to fn (see streamRows).
-func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCache, chunk []Event,
+func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *exportCatalog, chunk []Event,
 	fn func([]Event) error) (int, EventKey, error) {
 	query, args := s.exportQuery(f)
 	return s.streamRows(ctx, query, args, f.Relevance && !f.Query.IsZero(), cat, chunk, fn, nil)
@@ -98,7 +98,7 @@ func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *catalogCach
 // read. When fn fails, abort (if set) is called before the rows are
 // closed: it cancels the statement, which would otherwise be read to its
 // end.
-func (s *Store) streamRows(ctx context.Context, query string, args []any, ranked bool, cat *catalogCache,
+func (s *Store) streamRows(ctx context.Context, query string, args []any, ranked bool, cat *exportCatalog,
 	chunk []Event, fn func([]Event) error, abort func()) (int, EventKey, error) {
 	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {

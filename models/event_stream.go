@@ -69,7 +69,7 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 		if f, err = ts.prepare(ctx, f); err != nil {
 			return err
 		}
-		cat := newCatalogCache()
+		cat := newExportCatalog()
 		chunk := make([]Event, 0, exportChunk)
 		whole := false
 		if batch == ExportBatch {
@@ -94,7 +94,7 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 
 // exportBatches hands every event of f to fn, reading batches of f.Limit
 // events (see exportBatch).
-func (s *Store) exportBatches(ctx context.Context, f EventFilter, cat *catalogCache, chunk []Event,
+func (s *Store) exportBatches(ctx context.Context, f EventFilter, cat *exportCatalog, chunk []Event,
 	fn func([]Event) error) error {
 	for {
 		n, last, err := s.exportBatch(ctx, f, cat, chunk, fn)

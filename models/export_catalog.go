@@ -7,26 +7,26 @@ import (
 	"slices"
 )
 
-// maxCatalogCache bounds each map of a catalogCache: a batch that would
+// maxExportCatalog bounds each map of a exportCatalog: a batch that would
 // take one past it starts the map afresh, so an export of a catalog far
 // larger than usual reads its entries again, batch by batch, instead of
 // holding them all.
-const maxCatalogCache = 50_000
+const maxExportCatalog = 50_000
 
-// catalogCache holds the actors (with their aliases), places and sources
+// exportCatalog holds the actors (with their aliases), places and sources
 // an export has read, by id, all from the export's snapshot.
-type catalogCache struct {
+type exportCatalog struct {
 	actors  map[string]Actor
 	places  map[string]Place
 	sources map[string]Source
 }
 
-func newCatalogCache() *catalogCache {
-	return &catalogCache{actors: map[string]Actor{}, places: map[string]Place{}, sources: map[string]Source{}}
+func newExportCatalog() *exportCatalog {
+	return &exportCatalog{actors: map[string]Actor{}, places: map[string]Place{}, sources: map[string]Source{}}
 }
 
 // missing returns the ids of the batch that m lacks, once each; when they
-// would take m past maxCatalogCache, it empties m and returns every id.
+// would take m past maxExportCatalog, it empties m and returns every id.
 func missing[V any](m map[string]V, ids func(yield func(string) bool)) (map[string]V, []string) {
 	var out []string
 	seen := map[string]bool{}
@@ -36,7 +36,7 @@ func missing[V any](m map[string]V, ids func(yield func(string) bool)) (map[stri
 			out = append(out, id)
 		}
 	}
-	if len(m)+len(out) <= maxCatalogCache {
+	if len(m)+len(out) <= maxExportCatalog {
 		return m, out
 	}
 	m, out = map[string]V{}, out[:0]
@@ -53,7 +53,7 @@ func missing[V any](m map[string]V, ids func(yield func(string) bool)) (map[stri
 // fill replaces the bare ids in the links of e by the cached actors,
 // places and sources, and reports whether the cache held them all (if
 // not, e is left as it was).
-func (c *catalogCache) fill(e *Event) bool {
+func (c *exportCatalog) fill(e *Event) bool {
 	for _, a := range e.Actors {
 		if _, ok := c.actors[a.ID]; !ok {
 			return false
@@ -84,7 +84,7 @@ func (c *catalogCache) fill(e *Event) bool {
 // fillCatalog replaces the bare ids in the links of events (as exportBatch
 // leaves them) by the full actors, places and sources, reading from the
 // database only those the cache lacks.
-func (s *Store) fillCatalog(ctx context.Context, cat *catalogCache, events []Event) error {
+func (s *Store) fillCatalog(ctx context.Context, cat *exportCatalog, events []Event) error {
 	var actorIDs, placeIDs, sourceIDs []string
 	cat.actors, actorIDs = missing(cat.actors, func(yield func(string) bool) {
 		for i := range events {
@@ -140,7 +140,7 @@ func (s *Store) fillCatalog(ctx context.Context, cat *catalogCache, events []Eve
 // loadCatalog reads the given actors, places and sources into cat, in one
 // statement of uniform rows (as readRelations does); with all three nil,
 // it reads the whole catalog.
-func (s *Store) loadCatalog(ctx context.Context, cat *catalogCache, actorIDs, placeIDs, sourceIDs []string) error {
+func (s *Store) loadCatalog(ctx context.Context, cat *exportCatalog, actorIDs, placeIDs, sourceIDs []string) error {
 	all := actorIDs == nil && placeIDs == nil && sourceIDs == nil
 	if !all && len(actorIDs)+len(placeIDs)+len(sourceIDs) == 0 {
 		return nil

@@ -34,7 +34,7 @@ func (s *Store) wholeExport(ctx context.Context, f EventFilter, total int) (bool
 		(SELECT count(*) FROM sources) AS sources`).Scan(&r).Error; err != nil {
 		return false, translate(err)
 	}
-	if max(r.Actors, r.Places, r.Sources) > maxCatalogCache {
+	if max(r.Actors, r.Places, r.Sources) > maxExportCatalog {
 		return false, nil
 	}
 	return float64(total*wholeExportShare) >= r.Events, nil
@@ -42,7 +42,7 @@ func (s *Store) wholeExport(ctx context.Context, f EventFilter, total int) (bool
 
 // exportWhole hands every event of f to fn in chunks, from one statement
 // (see above), after reading the whole catalog into cat.
-func (s *Store) exportWhole(ctx context.Context, f EventFilter, cat *catalogCache, chunk []Event,
+func (s *Store) exportWhole(ctx context.Context, f EventFilter, cat *exportCatalog, chunk []Event,
 	fn func([]Event) error) error {
 	if err := s.loadCatalog(ctx, cat, nil, nil, nil); err != nil {
 		return err
