@@ -70,6 +70,9 @@ func periods(f EventFilter) []period {
 //     of event_spans per level, each holding only such events);
 //   - an actor, place or tag filter reads its links in date order from
 //     (actor_id, start_date, event_id), one range per id;
+//   - else a search reads the entries of one lexeme per alternative in
+//     date order from event_words (lexeme, start_date, event_id) on
+//     PostgreSQL (see wordDriver);
 //   - anything else reads events in date order, bounded by the filter's
 //     start range.
 //
@@ -86,6 +89,8 @@ type pageQuery struct {
 	cmp   string
 	limit int
 	arms  []armSpec
+	// cols is what each arm selects of events e; eventColumns when empty.
+	cols string
 }
 
 // armSpec is one arm: keys (start_date, event_id) read from from in order,
@@ -172,6 +177,11 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
 				cond: cond, args: args, link: true, skip: skip, skipArgs: skipArgs})
 		}
+		return
+	}
+	if lexemes, lexArgs, ok := q.wordDriver(); ok {
+		c, a := rangeCond("l.start_date")
+		q.wordArms(lexemes, lexArgs, c, a, skip, skipArgs)
 		return
 	}
 	c, a := rangeCond("e.start_date")
@@ -270,12 +280,16 @@ func (q *pageQuery) build() (string, []any) {
 		// events one by one until the page is full.
 		fence = " OFFSET 0"
 	}
+	cols := q.cols
+	if cols == "" {
+		cols = eventColumns
+	}
 	var parts []string
 	var args []any
 	for _, a := range q.arms {
 		if a.events {
 			c, ca := q.conditions(q.w, a, "e.start_date", "e.id")
-			parts = append(parts, "SELECT "+eventColumns+" FROM events e WHERE "+c+
+			parts = append(parts, "SELECT "+cols+" FROM events e WHERE "+c+
 				" ORDER BY e.start_date "+q.dir+", e.id "+q.dir+" LIMIT ?")
 			args = append(append(args, ca...), q.limit+1)
 			continue
@@ -298,7 +312,7 @@ func (q *pageQuery) build() (string, []any) {
 			w = wLink
 		}
 		c, ca := q.conditions(w, armSpec{skip: a.skip, skipArgs: a.skipArgs}, "", "")
-		parts = append(parts, "SELECT "+eventColumns+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
+		parts = append(parts, "SELECT "+cols+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
 			" ORDER BY c.start_date "+q.dir+", c.event_id "+q.dir+" LIMIT ?")
 		args = append(append(append(args, ka...), ca...), q.limit+1)
 	}
