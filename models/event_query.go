@@ -1,6 +1,7 @@
 package models
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -107,9 +108,13 @@ type armSpec struct {
 	// skip is a condition on e for the events an earlier arm returns.
 	skip     string
 	skipArgs []any
+	// cond on e that the arm's events must also meet.
+	econd string
+	eargs []any
 	// crossing, when set, makes the arm read the events running into a
-	// period that starts on that day (see crossingKeys).
-	crossing Date
+	// period that starts on that day and began after crossingAfter (when
+	// set), see crossingKeys.
+	crossing, crossingAfter Date
 }
 
 // linkDriver is the link table that leads a filter's reading, with the
@@ -144,11 +149,13 @@ func (f EventFilter) linkDriver() (linkDriver, bool) {
 	return linkDriver{}, false
 }
 
-// startArms adds the arms of the events whose start_date lies in [lo, hi]
-// (either may be zero for an open end): from the link index when a link
-// filter leads, else from events. skip leaves out earlier periods' events.
-func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
-	rangeCond := func(col string) (string, []any) {
+// rangeCond is a condition on a start_date column, with its arguments.
+type rangeCond func(col string) (string, []any)
+
+// startRange is the rangeCond of [lo, hi], either of which may be zero for
+// an open end.
+func startRange(lo, hi Date) rangeCond {
+	return func(col string) (string, []any) {
 		var c []string
 		var a []any
 		if !lo.IsZero() {
@@ -159,9 +166,29 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 		}
 		return strings.Join(c, " AND "), a
 	}
+}
+
+// startArms adds the arms of the events whose start_date lies in [lo, hi]
+// (either may be zero for an open end): from the link index when a link
+// filter leads, else from event_words when a search does, else from
+// events. skip leaves out earlier periods' events.
+func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
+	if q.driverArms(startRange(lo, hi), "", nil, skip, skipArgs) {
+		return
+	}
+	c, a := startRange(lo, hi)("e.start_date")
+	q.arms = append(q.arms, armSpec{from: "events e", startCol: "e.start_date", idCol: "e.id", cond: c, args: a,
+		events: true, skip: skip, skipArgs: skipArgs})
+}
+
+// driverArms adds the arms that read the entries of f's link driver (one
+// per id) or, failing that, of its word driver (one per alternative) whose
+// start_date meets rc, for events that also meet econd; it reports false
+// when f has neither driver.
+func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip string, skipArgs []any) bool {
 	if d, ok := q.f.linkDriver(); ok {
 		for i, id := range d.ids {
-			c, a := rangeCond("l.start_date")
+			c, a := rc("l.start_date")
 			cond := "l." + d.column + " = ?"
 			if c != "" {
 				cond += " AND " + c
@@ -175,32 +202,71 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 				args = append(args, d.ids[:i])
 			}
 			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
-				cond: cond, args: args, link: true, skip: skip, skipArgs: skipArgs})
+				cond: cond, args: args, link: true, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
 		}
-		return
+		return true
 	}
 	if lexemes, lexArgs, ok := q.wordDriver(); ok {
-		c, a := rangeCond("l.start_date")
-		q.wordArms(lexemes, lexArgs, c, a, skip, skipArgs)
-		return
+		c, a := rc("l.start_date")
+		q.wordArms(lexemes, lexArgs, c, a, econd, eargs, skip, skipArgs)
+		return true
 	}
-	c, a := rangeCond("e.start_date")
-	q.arms = append(q.arms, armSpec{from: "events e", startCol: "e.start_date", idCol: "e.id", cond: c, args: a,
-		events: true, skip: skip, skipArgs: skipArgs})
+	return false
 }
 
-// crossingArms adds the arm of the events that start before p and end on
-// or after it: the blocks of event_spans that hold day p, one index range
-// per level, merged in order.
-func (q *pageQuery) crossingArms(p Date, skip string, skipArgs []any) {
-	q.arms = append(q.arms, armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p,
-		skip: skip, skipArgs: skipArgs})
+// driverEntries returns the table (as l) and the condition on it of all
+// the entries of f's driver, and false when f has none.
+func (q *pageQuery) driverEntries() (from, cond string, args []any, ok bool) {
+	if d, ok := q.f.linkDriver(); ok {
+		return d.table + " l", "l." + d.column + " IN ?", []any{d.ids}, true
+	}
+	if lexemes, lexArgs, ok := q.wordDriver(); ok {
+		for _, a := range lexArgs {
+			args = append(args, a...)
+		}
+		return "event_words l", "l.lexeme IN (" + strings.Join(lexemes, ", ") + ")", args, true
+	}
+	return "", "", nil, false
+}
+
+// crossingArms adds the arm of the events that start before p (and after
+// after, when set) and end on or after it: the blocks of event_spans that
+// hold day p, one index range per level, merged in order.
+//
+// When a link or word driver leads and has few entries that start in that
+// range (fewer than limit+1, counted by a bounded probe), its entries are
+// read instead, each event tested for its end: a rare actor's events
+// running into a period are then found without probing every event that
+// runs into it. Both arms are built, each gated on the probe's answer (a
+// one-time filter), so only one runs.
+func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
+	spans := armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p, crossingAfter: after,
+		skip: skip, skipArgs: skipArgs}
+	from, cond, args, ok := q.driverEntries()
+	if !ok {
+		q.arms = append(q.arms, spans)
+		return
+	}
+	rc := func(col string) (string, []any) {
+		c, a := col+" < ?", []any{p}
+		if !after.IsZero() {
+			c, a = c+" AND "+col+" > ?", append(a, after)
+		}
+		return c, a
+	}
+	rcond, rargs := rc("l.start_date")
+	few := "(SELECT count(*) FROM (SELECT 1 FROM " + from + " WHERE " + cond + " AND " + rcond +
+		" LIMIT ?) AS n) <= ?"
+	fewArgs := append(append(append([]any{}, args...), rargs...), q.limit+1, q.limit)
+	spans.econd, spans.eargs = "NOT "+few, fewArgs
+	q.arms = append(q.arms, spans)
+	q.driverArms(rc, "e.end_date >= ? AND "+few, append([]any{p}, fewArgs...), skip, skipArgs)
 }
 
 // crossingKeys is the keys query of a crossing arm: one ordered index range
 // of event_spans per level (each fenced, so that PostgreSQL reads them
 // lazily through a Merge Append and stops when the page is full).
-func (q *pageQuery) crossingKeys(p Date, fence string) (string, []any) {
+func (q *pageQuery) crossingKeys(p, after Date, fence string) (string, []any) {
 	var parts []string
 	var args []any
 	ks, ksa := q.keyset("sp.start_date", "sp.event_id")
@@ -209,9 +275,13 @@ func (q *pageQuery) crossingKeys(p Date, fence string) (string, []any) {
 	}
 	order := " ORDER BY sp.start_date " + q.dir + ", sp.event_id " + q.dir
 	for _, key := range spanKeys(p) {
+		lower, la := "", []any{}
+		if !after.IsZero() {
+			lower, la = " AND sp.start_date > ?", []any{after}
+		}
 		parts = append(parts, "SELECT * FROM (SELECT sp.start_date, sp.event_id FROM event_spans sp "+
-			"WHERE sp.node_key = ? AND sp.start_date < ?"+ks+order+fence+") AS lv")
-		args = append(append(args, key, p), ksa...)
+			"WHERE sp.node_key = ? AND sp.start_date < ?"+lower+ks+order+fence+") AS lv")
+		args = append(append(append(args, key, p), la...), ksa...)
 	}
 	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS sp" + order + fence, args
 }
@@ -222,8 +292,13 @@ func (q *pageQuery) plan() {
 	lo, hi := startBounds(f)
 	switch ps := periods(f); {
 	case len(ps) > 0:
+		// In date order, so that an event running into a period from an
+		// earlier one is left to the earlier one's arms: it began on or
+		// before that period's end, so it overlaps it too.
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].from.Before(ps[j].from) })
 		var skips []string
 		var skipArgs []any
+		var after Date // the latest end of the earlier periods, before p
 		for _, p := range ps {
 			skip := strings.Join(skips, " OR ")
 			sa := append([]any{}, skipArgs...)
@@ -234,7 +309,10 @@ func (q *pageQuery) plan() {
 			if to.IsZero() || !to.Before(p.from) {
 				q.startArms(p.from, to, skip, sa)
 			}
-			q.crossingArms(p.from, skip, sa)
+			q.crossingArms(p.from, after, skip, sa)
+			if !p.to.IsZero() && (after.IsZero() || after.Before(p.to)) {
+				after = p.to
+			}
 			c, a := overlap(p.from, p.to)
 			skips, skipArgs = append(skips, "("+c+")"), append(skipArgs, a...)
 		}
@@ -297,7 +375,7 @@ func (q *pageQuery) build() (string, []any) {
 		var keys string
 		var ka []any
 		if !a.crossing.IsZero() {
-			keys, ka = q.crossingKeys(a.crossing, fence)
+			keys, ka = q.crossingKeys(a.crossing, a.crossingAfter, fence)
 		} else {
 			keys = "SELECT " + a.startCol + " AS start_date, " + a.idCol + " AS event_id FROM " + a.from + " WHERE " + a.cond
 			ka = append([]any{}, a.args...)
@@ -311,7 +389,7 @@ func (q *pageQuery) build() (string, []any) {
 		if a.link {
 			w = wLink
 		}
-		c, ca := q.conditions(w, armSpec{skip: a.skip, skipArgs: a.skipArgs}, "", "")
+		c, ca := q.conditions(w, armSpec{econd: a.econd, eargs: a.eargs, skip: a.skip, skipArgs: a.skipArgs}, "", "")
 		parts = append(parts, "SELECT "+cols+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
 			" ORDER BY c.start_date "+q.dir+", c.event_id "+q.dir+" LIMIT ?")
 		args = append(append(append(args, ka...), ca...), q.limit+1)
@@ -333,6 +411,9 @@ func (q *pageQuery) conditions(w *sqlWhere, a armSpec, startCol, idCol string) (
 	args := append([]any{}, w.args...)
 	if a.cond != "" {
 		c, args = append(c, a.cond), append(args, a.args...)
+	}
+	if a.econd != "" {
+		c, args = append(c, a.econd), append(args, a.eargs...)
 	}
 	if a.skip != "" {
 		c, args = append(c, "NOT ("+a.skip+")"), append(args, a.skipArgs...)

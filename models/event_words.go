@@ -50,7 +50,8 @@ func (q *pageQuery) wordDriver() (lexemes []string, args [][]any, ok bool) {
 // the entries of its lexeme whose start_date lies in the range c, in
 // order. A later alternative leaves out the events of the earlier ones'
 // lexemes with a probe of event_words' primary key.
-func (q *pageQuery) wordArms(lexemes []string, lexArgs [][]any, c string, ca []any, skip string, skipArgs []any) {
+func (q *pageQuery) wordArms(lexemes []string, lexArgs [][]any, c string, ca []any, econd string, eargs []any,
+	skip string, skipArgs []any) {
 	for i, lex := range lexemes {
 		cond := "l.lexeme = " + lex
 		args := append([]any{}, lexArgs[i]...)
@@ -64,6 +65,6 @@ func (q *pageQuery) wordArms(lexemes []string, lexArgs [][]any, c string, ca []a
 			args = append(args, lexArgs[j]...)
 		}
 		q.arms = append(q.arms, armSpec{from: "event_words l", startCol: "l.start_date", idCol: "l.event_id",
-			cond: cond, args: args, skip: skip, skipArgs: skipArgs})
+			cond: cond, args: args, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
 	}
 }
