@@ -2,6 +2,7 @@ package models
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -92,6 +93,10 @@ type pageQuery struct {
 	arms  []armSpec
 	// cols is what each arm selects of events e; eventColumns when empty.
 	cols string
+	// with holds the statement's common table expressions, withArgs their
+	// arguments.
+	with     []string
+	withArgs []any
 }
 
 // armSpec is one arm: keys (start_date, event_id) read from from in order,
@@ -103,8 +108,9 @@ type armSpec struct {
 	// events says the arm reads events e itself (no join needed).
 	events bool
 	// link says the arm reads the link driver's table, so the driver's own
-	// condition holds for its rows without being tested.
-	link bool
+	// condition holds for its rows without being tested; word says the same
+	// of a search of one word read from event_words (see wordDriver).
+	link, word bool
 	// skip is a condition on e for the events an earlier arm returns.
 	skip     string
 	skipArgs []any
@@ -206,9 +212,9 @@ func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip str
 		}
 		return true
 	}
-	if lexemes, lexArgs, ok := q.wordDriver(); ok {
+	if lexemes, lexArgs, exact, ok := q.wordDriver(); ok {
 		c, a := rc("l.start_date")
-		q.wordArms(lexemes, lexArgs, c, a, econd, eargs, skip, skipArgs)
+		q.wordArms(lexemes, lexArgs, exact, c, a, econd, eargs, skip, skipArgs)
 		return true
 	}
 	return false
@@ -220,7 +226,7 @@ func (q *pageQuery) driverEntries() (from, cond string, args []any, ok bool) {
 	if d, ok := q.f.linkDriver(); ok {
 		return d.table + " l", "l." + d.column + " IN ?", []any{d.ids}, true
 	}
-	if lexemes, lexArgs, ok := q.wordDriver(); ok {
+	if lexemes, lexArgs, _, ok := q.wordDriver(); ok {
 		for _, a := range lexArgs {
 			args = append(args, a...)
 		}
@@ -233,17 +239,22 @@ func (q *pageQuery) driverEntries() (from, cond string, args []any, ok bool) {
 // after, when set) and end on or after it: the blocks of event_spans that
 // hold day p, one index range per level, merged in order.
 //
-// When a link or word driver leads and has few entries that start in that
-// range (fewer than limit+1, counted by a bounded probe), its entries are
-// read instead, each event tested for its end: a rare actor's events
-// running into a period are then found without probing every event that
-// runs into it. Both arms are built, each gated on the probe's answer (a
-// one-time filter), so only one runs.
+// When a link or word driver leads, the events running into p may instead
+// be read from the driver's entries that start in that range, each tested
+// for its end: for a rare actor or word, that reads its few entries rather
+// than probing every event that runs into p for it. A bounded probe
+// chooses, from real counts rather than the planner's estimate: the
+// driver's entries are read when there are fewer than crossingProbe of
+// them and fewer than the events running into p (counted up to one more
+// than the entries). Both arms are built, each gated on the probe's answer
+// (a one-time filter over a shared CTE), so only one of them runs and the
+// probe reads at most crossingProbe entries and as many span keys.
 func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 	spans := armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p, crossingAfter: after,
 		skip: skip, skipArgs: skipArgs}
 	from, cond, args, ok := q.driverEntries()
-	if !ok {
+	if !ok || q.s.dialect != DialectPostgres {
+		// SQLite, for small data, keeps the span index's arm.
 		q.arms = append(q.arms, spans)
 		return
 	}
@@ -255,13 +266,22 @@ func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 		return c, a
 	}
 	rcond, rargs := rc("l.start_date")
-	few := "(SELECT count(*) FROM (SELECT 1 FROM " + from + " WHERE " + cond + " AND " + rcond +
-		" LIMIT ?) AS n) <= ?"
-	fewArgs := append(append(append([]any{}, args...), rargs...), q.limit+1, q.limit)
-	spans.econd, spans.eargs = "NOT "+few, fewArgs
+	scond, sargs := rc("sp.start_date")
+	name := "crossing_probe_" + strconv.Itoa(len(q.with))
+	probe := crossingProbe * (q.limit + 1)
+	q.with = append(q.with, name+" AS (SELECT d.n < ? AND d.n < (SELECT count(*) FROM (SELECT 1 FROM event_spans sp "+
+		"WHERE sp.node_key IN ? AND "+scond+" LIMIT d.n + 1) AS c) AS few "+
+		"FROM (SELECT count(*) AS n FROM (SELECT 1 FROM "+from+" WHERE "+cond+" AND "+rcond+" LIMIT ?) AS z) AS d)")
+	q.withArgs = append(append(append(append(append(q.withArgs, probe, spanKeys(p)), sargs...), args...), rargs...), probe)
+	few := "(SELECT few FROM " + name + ")"
+	spans.econd = "NOT " + few
 	q.arms = append(q.arms, spans)
-	q.driverArms(rc, "e.end_date >= ? AND "+few, append([]any{p}, fewArgs...), skip, skipArgs)
+	q.driverArms(rc, "e.end_date >= ? AND "+few, []any{p}, skip, skipArgs)
 }
+
+// crossingProbe bounds, per row of a page, the entries of a driver that
+// crossingArms counts.
+const crossingProbe = 4
 
 // crossingKeys is the keys query of a crossing arm: one ordered index range
 // of event_spans per level (each fenced, so that PostgreSQL reads them
@@ -386,21 +406,37 @@ func (q *pageQuery) build() (string, []any) {
 			keys += " ORDER BY " + a.startCol + " " + q.dir + ", " + a.idCol + " " + q.dir + fence
 		}
 		w := q.w
-		if a.link {
+		switch {
+		case a.link:
 			w = wLink
+		case a.word:
+			// Without the search condition, the planner has no GIN path to
+			// join through: the entries are probed in order by primary key.
+			wf := fw
+			wf.Query = SearchQuery{}
+			w = q.s.whereProbing(wf, true)
 		}
 		c, ca := q.conditions(w, armSpec{econd: a.econd, eargs: a.eargs, skip: a.skip, skipArgs: a.skipArgs}, "", "")
-		parts = append(parts, "SELECT "+cols+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
+		// The arm hands on the key's start_date (the same as the event's),
+		// so that PostgreSQL knows its rows come in the merge's order and
+		// reads them lazily instead of sorting them.
+		keyCols := strings.Replace(cols, "e.start_date,", "c.start_date AS start_date,", 1)
+		parts = append(parts, "SELECT "+keyCols+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
 			" ORDER BY c.start_date "+q.dir+", c.event_id "+q.dir+" LIMIT ?")
 		args = append(append(append(args, ka...), ca...), q.limit+1)
 	}
+	with := ""
+	if len(q.with) > 0 {
+		with = "WITH " + strings.Join(q.with, ", ") + " "
+		args = append(append([]any{}, q.withArgs...), args...)
+	}
 	if len(parts) == 1 {
-		return parts[0], args
+		return with + parts[0], args
 	}
 	for i, p := range parts {
 		parts[i] = "SELECT * FROM (" + p + ") AS arm"
 	}
-	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
+	return with + "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
 		", e.id " + q.dir + " LIMIT ?", append(args, q.limit+1)
 }
 

@@ -16,14 +16,19 @@ const maxWordProbe = 10000
 // contains. It reports false when there is no query, when it matches
 // nothing, on SQLite, or when an alternative only excludes words (its
 // matches are not in any word's entries).
-func (q *pageQuery) wordDriver() (lexemes []string, args [][]any, ok bool) {
+//
+// exact reports that the query is one word, one lexeme (one token of
+// letters and digits, which to_tsvector turns into at most one lexeme): its
+// entries are then exactly its matches and need no test of the search
+// condition.
+func (q *pageQuery) wordDriver() (lexemes []string, args [][]any, exact, ok bool) {
 	f := q.f
 	if q.s.dialect != DialectPostgres || f.Query.IsZero() || f.Query.MatchesNothing() {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	for _, g := range f.Query.groups {
 		if len(g.include) == 0 {
-			return nil, nil, false
+			return nil, nil, false, false
 		}
 		text := strings.Join(g.include, "\n")
 		var words int
@@ -42,15 +47,16 @@ func (q *pageQuery) wordDriver() (lexemes []string, args [][]any, ok bool) {
 		}
 		lexemes = append(lexemes, lex+" LIMIT 1)")
 		args = append(args, []any{text})
+		exact = len(f.Query.groups) == 1 && len(g.include) == 1 && len(g.exclude) == 0 && len(searchWords(text)) == 1
 	}
-	return lexemes, args, true
+	return lexemes, args, exact, true
 }
 
 // wordArms adds the arms of a search led by event_words: per alternative,
 // the entries of its lexeme whose start_date lies in the range c, in
 // order. A later alternative leaves out the events of the earlier ones'
 // lexemes with a probe of event_words' primary key.
-func (q *pageQuery) wordArms(lexemes []string, lexArgs [][]any, c string, ca []any, econd string, eargs []any,
+func (q *pageQuery) wordArms(lexemes []string, lexArgs [][]any, exact bool, c string, ca []any, econd string, eargs []any,
 	skip string, skipArgs []any) {
 	for i, lex := range lexemes {
 		cond := "l.lexeme = " + lex
@@ -65,6 +71,6 @@ func (q *pageQuery) wordArms(lexemes []string, lexArgs [][]any, c string, ca []a
 			args = append(args, lexArgs[j]...)
 		}
 		q.arms = append(q.arms, armSpec{from: "event_words l", startCol: "l.start_date", idCol: "l.event_id",
-			cond: cond, args: args, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
+			cond: cond, args: args, word: exact, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
 	}
 }
