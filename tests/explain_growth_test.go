@@ -31,7 +31,7 @@ import (
 // events that run into it, and at 20,000 events few run into a period, so
 // page 1 reads mostly the cheap arm, while at 200,000 (and 1,000,000) most
 // of it comes from the span index, a key and a heap probe per event. That
-// cost has reached its ceiling at 200,000 (year=2019: 250 buffers, and 255
+// cost has reached its ceiling at 200,000 (year=2019: 250 buffers, and 251
 // at 1,000,000) but not at 20,000, so a ratio between the two sizes
 // measures the data's mix rather than the plan. The bound is a constant
 // per row of the page, so it still fails every plan whose cost grows with
@@ -137,10 +137,11 @@ var explainGrowthKnown = map[string]string{}
 // row it may return (limit+1). Rows: each row a page returns costs a key
 // and a heap row in its arm, and the other arms of the page (a period has
 // two, the events that start in it and those that run into it; two periods
-// four) and the span index's twelve levels each read a row ahead or fill
-// a page of their own up to limit+1: at most 5 rows a row (year=2019
-// descending reads 208 for 51 rows). Buffers: at most two index descents
-// per row (a key and its heap probe), each of B-tree height pages.
+// four) and the span index's twelve levels each read a row ahead, and a
+// probe may count up to a page of keys: year=2019 reads 160 rows for 51 at
+// 200,000 and 1,000,000 events, two years 166; 5 rows a row leaves room
+// for the probes. Buffers: at most two index descents per row (a key and
+// its heap probe), each of B-tree height pages.
 const (
 	explainPageRows   = 5
 	explainPageProbes = 2.0
