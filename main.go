@@ -535,7 +535,7 @@ Environment variables:
   DATABASE_REPLICA_URLS     comma-separated postgres:// URLs of read replicas (unset)
   REPLICA_MAX_LAG           a replica further behind leaves rotation (10s)
   REPLICA_CHECK_INTERVAL    how often each replica's health and lag are checked (1s)
-  DB_QUERY_EXEC_MODE        pgx query mode; exec is safe behind PgBouncer (exec)
+  DB_QUERY_EXEC_MODE        pgx query mode; set exec behind PgBouncer (cache_statement)
   RATE_LIMIT_INSTANCES      instances sharing RATE_LIMIT_RPS and RATE_LIMIT_BURST (1)
   IMPORT_MAX_BYTES          the largest body POST /v1/timelines/{id}/import takes (64 MiB)
   HTTP_READ_HEADER_TIMEOUT  time to send a request's headers (5s)

@@ -10,9 +10,10 @@ import (
 )
 
 type eventList struct {
-	Data  []eventJSON `json:"data"`
-	Links pageLinks   `json:"links"`
-	Meta  eventMeta   `json:"meta"`
+	// Data is []eventJSON, or []sparseEventJSON for a sparse fieldset.
+	Data  any       `json:"data"`
+	Links pageLinks `json:"links"`
+	Meta  eventMeta `json:"meta"`
 }
 
 type eventMeta struct {
@@ -38,11 +39,15 @@ func (s *server) listEventsAs(fm format) handler {
 
 func (s *server) events(c *gin.Context, suffix format) error {
 	values := c.Request.URL.Query()
-	p := newParams(values, append([]string{"sort", "limit", "cursor", "format", "count"}, filterParams...)...)
+	p := newParams(values, append([]string{"sort", "limit", "cursor", "format", "count", "fields"}, filterParams...)...)
 	f := p.filter()
+	f.Fields = p.fields()
 	fm, err := negotiate(c, p, suffix)
 	if err != nil {
 		return err
+	}
+	if fm == formatTimelineJS && values.Has("fields") {
+		p.errs.Add("fields", "a TimelineJS document has its own fields; fields applies to json, ndjson and csv")
 	}
 	sort := "date"
 	if v, ok := p.single("sort"); ok {
@@ -100,7 +105,7 @@ func (s *server) events(c *gin.Context, suffix format) error {
 	if err != nil {
 		return err
 	}
-	body := eventList{Data: make([]eventJSON, len(events)), Meta: eventMeta{Count: len(events), Limit: f.Limit, Sort: sort}}
+	body := eventList{Meta: eventMeta{Count: len(events), Limit: f.Limit, Sort: sort}}
 	if count {
 		total, err := s.store.CountEvents(c.Request.Context(), f)
 		if err != nil {
@@ -108,8 +113,18 @@ func (s *server) events(c *gin.Context, suffix format) error {
 		}
 		body.Meta.Total = &total
 	}
-	for i, e := range events {
-		body.Data[i] = newEventJSON(e)
+	if f.Fields.All() {
+		data := make([]eventJSON, len(events))
+		for i, e := range events {
+			data[i] = newEventJSON(e)
+		}
+		body.Data = data
+	} else {
+		data := make([]sparseEventJSON, len(events))
+		for i, e := range events {
+			data[i] = newSparseEventJSON(e, f.Fields)
+		}
+		body.Data = data
 	}
 	body.Links.Self = c.Request.URL.Path + canonicalQuery(values)
 	if more {

@@ -88,9 +88,9 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 	var ex exporter
 	switch fm {
 	case formatCSV:
-		ex = &csvExporter{w: csv.NewWriter(w)}
+		ex = &csvExporter{w: csv.NewWriter(w), keep: csvColumns(f.Fields)}
 	case formatNDJSON:
-		ex = &ndjsonExporter{w: w}
+		ex = &ndjsonExporter{w: w, fields: f.Fields}
 	default:
 		ex = &timelineJSExporter{w: w, title: s.timelineTitle(c, f)}
 	}
@@ -201,11 +201,15 @@ func exportFilename(values url.Values, ext string) string {
 }
 
 // csvExporter writes RFC 4180 CSV: a header row, CRLF line ends, UTF-8.
-type csvExporter struct{ w *csv.Writer }
+// keep, when set, lists the columns of a sparse fieldset (see csvColumns).
+type csvExporter struct {
+	w    *csv.Writer
+	keep []int
+}
 
 func (x *csvExporter) begin() error {
 	x.w.UseCRLF = true
-	return x.w.Write(csvHeader)
+	return x.w.Write(project(csvHeader, x.keep))
 }
 
 func (x *csvExporter) write(e models.Event) error {
@@ -227,6 +231,7 @@ func (x *csvExporter) write(e models.Event) error {
 		string(e.Span.Precision), strconv.FormatBool(e.Span.Approximate), e.DisplayDate, e.Span.EDTF, e.Type, e.Status,
 		join(actors), join(actorIDs), join(places), join(placeIDs), join(e.Tags), join(quotes), join(sources),
 		e.UpdatedAt.UTC().Format(time.RFC3339)}
+	row = project(row, x.keep)
 	for i := range row {
 		row[i] = csvSafe(row[i])
 	}
@@ -253,12 +258,19 @@ func csvSafe(s string) string {
 	return s
 }
 
-// ndjsonExporter writes one event per line, in the JSON API's shape.
-type ndjsonExporter struct{ w *bufio.Writer }
+// ndjsonExporter writes one event per line, in the JSON API's shape, with
+// only the fields of a sparse fieldset when one is given.
+type ndjsonExporter struct {
+	w      *bufio.Writer
+	fields models.EventFields
+}
 
 func (x *ndjsonExporter) begin() error { return nil }
 func (x *ndjsonExporter) end() error   { return nil }
 func (x *ndjsonExporter) write(e models.Event) error {
+	if !x.fields.All() {
+		return jsonEncode(x.w, newSparseEventJSON(e, x.fields))
+	}
 	return jsonEncode(x.w, newEventJSON(e)) // Encode ends each value with "\n"
 }
 

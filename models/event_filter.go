@@ -42,6 +42,10 @@ type EventFilter struct {
 	// Limit is the page size; the store reads one more to know if a next
 	// page exists.
 	Limit int
+	// Fields is what the caller will use of each event (zero: everything).
+	// It selects no events; a relation outside it is left empty and not
+	// read.
+	Fields EventFields
 
 	// rankAll makes a relevance listing rank every match instead of the
 	// MaxRankedMatches most recent (for exports).

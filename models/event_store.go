@@ -47,7 +47,7 @@ func (s *Store) FindEvents(ctx context.Context, f EventFilter) (events []Event, 
 		return nil, false, err
 	}
 	query, args, limit := s.eventsQuery(f)
-	events, err = s.readEvents(ctx, query, args, f.Relevance && !f.Query.IsZero())
+	events, err = s.readEvents(ctx, query, args, f.Relevance && !f.Query.IsZero(), f.Fields)
 	if err != nil {
 		return nil, false, err
 	}
@@ -137,7 +137,7 @@ func (s *Store) ExplainEvents(ctx context.Context, f EventFilter, analyze bool) 
 
 // FindEventByID returns one event with everything it links to, or ErrNotFound.
 func (s *Store) FindEventByID(ctx context.Context, id string) (Event, error) {
-	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id = ?", []any{id}, false)
+	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id = ?", []any{id}, false, 0)
 	if err != nil {
 		return Event{}, err
 	}

@@ -7,16 +7,19 @@ import (
 )
 
 // DefaultQueryExecMode is how pgx sends queries unless told otherwise:
-// "exec", the extended protocol with an unnamed statement, parsed, bound
-// and run in one round trip, parameters sent as text of unknown type so
-// that the server infers their types as it does for literals. It prepares
-// nothing that outlives the round trip, so it is safe behind PgBouncer in
-// transaction pooling mode, which 1.18 (Debian 12) needs: a named
-// prepared statement (pgx's own default, "cache_statement") would be
-// looked up on whatever server connection the next transaction gets, and
-// fail there. Connecting directly, "cache_statement" saves the server a
-// parse per query; BENCHMARKS.md measures what that is worth here.
-const DefaultQueryExecMode = "exec"
+// "cache_statement", pgx's own default, which prepares each distinct
+// statement once per connection (a named prepared statement) and then
+// only binds and executes it: the server skips parsing, and once a plan
+// is cached, planning. Measured at 1M events in two runs (BENCHMARKS.md,
+// issue 9): 1.0x to 1.5x the req/s of "exec" on the list pages, 2.9x to
+// 3.2x on one event. Behind PgBouncer in transaction pooling (1.18, Debian 12)
+// it fails: a named statement is looked up on whatever server connection
+// the next transaction gets. There set DB_QUERY_EXEC_MODE=exec (the
+// compose profile "scale" does): the extended protocol with an unnamed
+// statement, parsed, bound and run in one round trip, parameters sent as
+// text of unknown type so that the server infers their types as it does
+// for literals, nothing prepared that outlives the round trip.
+const DefaultQueryExecMode = "cache_statement"
 
 // queryExecModes are the values pgx accepts for default_query_exec_mode.
 var queryExecModes = []string{"cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol"}

@@ -54,10 +54,11 @@ func TestScaleBenchmark(t *testing.T) {
 		name      string
 		instances [][]string
 	}{
-		{"one instance, primary only (exec)", [][]string{{"DATABASE_URL=" + direct}}},
+		{"one instance, primary only (exec)", [][]string{{"DATABASE_URL=" + direct, "DB_QUERY_EXEC_MODE=exec"}}},
 		{"one instance, primary only (cache_statement)", [][]string{{"DATABASE_URL=" + direct, "DB_QUERY_EXEC_MODE=cache_statement"}}},
 		{"one instance, reads on the replica", [][]string{{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect}}},
-		{"one instance, replica via PgBouncer", [][]string{{"DATABASE_URL=" + pooled(primaryPool), "DATABASE_REPLICA_URLS=" + pooled(replicaPool)}}},
+		{"one instance, replica via PgBouncer", [][]string{{"DATABASE_URL=" + pooled(primaryPool), "DATABASE_REPLICA_URLS=" + pooled(replicaPool),
+			"DB_QUERY_EXEC_MODE=exec"}}},
 		{"two instances, primary + replica", [][]string{
 			{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect},
 			{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect}}},

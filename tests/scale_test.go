@@ -51,7 +51,7 @@ func TestScaleReplicas(t *testing.T) {
 	faultRunCommand(t, bin, "seed", "DATABASE_URL="+primary.url("timeline"))
 	key := durableKey(t, bin, "DATABASE_URL="+primary.url("timeline"))
 	env := []string{"DATABASE_URL=" + pooled(primaryPool), "DATABASE_REPLICA_URLS=" + pooled(replicaPool),
-		"REPLICA_CHECK_INTERVAL=250ms", "REPLICA_MAX_LAG=60s"}
+		"REPLICA_CHECK_INTERVAL=250ms", "REPLICA_MAX_LAG=60s", "DB_QUERY_EXEC_MODE=exec"} // prepared statements fail behind PgBouncer
 	a := faultStartService(t, bin, env...)
 	b := faultStartService(t, bin, env...)
 	client := &http.Client{Timeout: faultClientTimeout}

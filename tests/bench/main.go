@@ -45,6 +45,8 @@ func main() {
 
 type build struct {
 	name, dir, bin string
+	// env is added to the server's environment (a -variant of new).
+	env []string
 }
 
 type server struct {
@@ -63,6 +65,7 @@ func run() error {
 		conc     = flag.Int("c", 4, "concurrent clients")
 		only     = flag.String("only", "", "comma-separated request names to run (default all)")
 		exports  = flag.Bool("exports", true, "measure full CSV and NDJSON exports")
+		variant  = flag.String("variant", "", "NAME:KEY=VAL[,KEY=VAL][;NAME:...]: also run the new build with this environment, as build NAME (DSN_PARAMS=a=b adds to the database URL)")
 	)
 	flag.Parse()
 	root, err := os.Getwd()
@@ -86,6 +89,16 @@ func run() error {
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("build %s: %w", b.name, err)
 		}
+	}
+	for _, v := range strings.Split(*variant, ";") {
+		if v == "" {
+			continue
+		}
+		name, env, ok := strings.Cut(v, ":")
+		if !ok || name == "" || name == "new" || name == "base" {
+			return fmt.Errorf("-variant %q: want NAME:KEY=VAL[,KEY=VAL]", v)
+		}
+		builds = append(builds, &build{name: name, dir: root, bin: filepath.Join(tmp, "timeline-new"), env: strings.Split(env, ",")})
 	}
 	var sizes []int
 	for _, s := range strings.Split(*rowsFlag, ",") {
@@ -160,9 +173,16 @@ func run() error {
 				}
 				fmt.Println()
 			}
-			if len(builds) == 2 {
-				nb, bb := results[fmt.Sprintf("%s/new/%d", r.name, n)], results[fmt.Sprintf("%s/base/%d", r.name, n)]
-				fmt.Printf("%-34s %8d ratio new/base %.2fx\n", r.name, n, nb.rps/max(bb.rps, 1e-9))
+			if *base != "" {
+				bb := results[fmt.Sprintf("%s/base/%d", r.name, n)]
+				for _, b := range builds[1:] {
+					nb := results[fmt.Sprintf("%s/%s/%d", r.name, b.name, n)]
+					if bb.errors > 0 {
+						fmt.Printf("%-34s %8d ratio %s/base: none, the base failed\n", r.name, n, b.name)
+						continue
+					}
+					fmt.Printf("%-34s %8d ratio %s/base %.2fx\n", r.name, n, b.name, nb.rps/max(bb.rps, 1e-9))
+				}
 			}
 		}
 	}
@@ -208,6 +228,9 @@ func matrix() []request {
 	common, rare := "bababan", "gizodan" // explainWord(0, 1) and explainWord(3, 1000)
 	return []request{
 		{name: "list", path: "/v1/events?limit=50"},
+		// The timeline overview: a sparse fieldset, no relation read (the
+		// base build, before fields=, answers it 400).
+		{name: "overview", path: "/v1/events?limit=50&fields=id,title,display_date,start_date"},
 		{name: "year", path: "/v1/events?year=2019&limit=50"},
 		{name: "year-1950", path: "/v1/events?year=1950&limit=50"},
 		{name: "years", path: "/v1/events?year=2019&year=2021&limit=50"},
@@ -243,6 +266,12 @@ func start(b *build, rows int, dsn string) (*server, error) {
 	cmd := exec.Command(b.bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "ADDR="+addr, "RATE_LIMIT_RPS=0", "LOG_LEVEL=error",
 		"DB_MAX_OPEN_CONNS=8", "DB_MAX_IDLE_CONNS=8", "CURSOR_KEY=bench")
+	for _, kv := range b.env {
+		if params, ok := strings.CutPrefix(kv, "DSN_PARAMS="); ok {
+			kv = "DATABASE_URL=" + dsn + "&" + params
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
