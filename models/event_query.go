@@ -1,6 +1,8 @@
 package models
 
 import (
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -70,6 +72,9 @@ func periods(f EventFilter) []period {
 //     of event_spans per level, each holding only such events);
 //   - an actor, place or tag filter reads its links in date order from
 //     (actor_id, start_date, event_id), one range per id;
+//   - else a search reads the entries of one lexeme per alternative in
+//     date order from event_words (lexeme, start_date, event_id) on
+//     PostgreSQL (see wordDriver);
 //   - anything else reads events in date order, bounded by the filter's
 //     start range.
 //
@@ -86,6 +91,12 @@ type pageQuery struct {
 	cmp   string
 	limit int
 	arms  []armSpec
+	// cols is what each arm selects of events e; eventColumns when empty.
+	cols string
+	// with holds the statement's common table expressions, withArgs their
+	// arguments.
+	with     []string
+	withArgs []any
 }
 
 // armSpec is one arm: keys (start_date, event_id) read from from in order,
@@ -97,14 +108,19 @@ type armSpec struct {
 	// events says the arm reads events e itself (no join needed).
 	events bool
 	// link says the arm reads the link driver's table, so the driver's own
-	// condition holds for its rows without being tested.
-	link bool
+	// condition holds for its rows without being tested; word says the same
+	// of a search of one word read from event_words (see wordDriver).
+	link, word bool
 	// skip is a condition on e for the events an earlier arm returns.
 	skip     string
 	skipArgs []any
+	// cond on e that the arm's events must also meet.
+	econd string
+	eargs []any
 	// crossing, when set, makes the arm read the events running into a
-	// period that starts on that day (see crossingKeys).
-	crossing Date
+	// period that starts on that day and began after crossingAfter (when
+	// set), see crossingKeys.
+	crossing, crossingAfter Date
 }
 
 // linkDriver is the link table that leads a filter's reading, with the
@@ -139,11 +155,13 @@ func (f EventFilter) linkDriver() (linkDriver, bool) {
 	return linkDriver{}, false
 }
 
-// startArms adds the arms of the events whose start_date lies in [lo, hi]
-// (either may be zero for an open end): from the link index when a link
-// filter leads, else from events. skip leaves out earlier periods' events.
-func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
-	rangeCond := func(col string) (string, []any) {
+// rangeCond is a condition on a start_date column, with its arguments.
+type rangeCond func(col string) (string, []any)
+
+// startRange is the rangeCond of [lo, hi], either of which may be zero for
+// an open end.
+func startRange(lo, hi Date) rangeCond {
+	return func(col string) (string, []any) {
 		var c []string
 		var a []any
 		if !lo.IsZero() {
@@ -154,9 +172,29 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 		}
 		return strings.Join(c, " AND "), a
 	}
+}
+
+// startArms adds the arms of the events whose start_date lies in [lo, hi]
+// (either may be zero for an open end): from the link index when a link
+// filter leads, else from event_words when a search does, else from
+// events. skip leaves out earlier periods' events.
+func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
+	if q.driverArms(startRange(lo, hi), "", nil, skip, skipArgs) {
+		return
+	}
+	c, a := startRange(lo, hi)("e.start_date")
+	q.arms = append(q.arms, armSpec{from: "events e", startCol: "e.start_date", idCol: "e.id", cond: c, args: a,
+		events: true, skip: skip, skipArgs: skipArgs})
+}
+
+// driverArms adds the arms that read the entries of f's link driver (one
+// per id) or, failing that, of its word driver (one per alternative) whose
+// start_date meets rc, for events that also meet econd; it reports false
+// when f has neither driver.
+func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip string, skipArgs []any) bool {
 	if d, ok := q.f.linkDriver(); ok {
 		for i, id := range d.ids {
-			c, a := rangeCond("l.start_date")
+			c, a := rc("l.start_date")
 			cond := "l." + d.column + " = ?"
 			if c != "" {
 				cond += " AND " + c
@@ -170,27 +208,85 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 				args = append(args, d.ids[:i])
 			}
 			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
-				cond: cond, args: args, link: true, skip: skip, skipArgs: skipArgs})
+				cond: cond, args: args, link: true, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
 		}
-		return
+		return true
 	}
-	c, a := rangeCond("e.start_date")
-	q.arms = append(q.arms, armSpec{from: "events e", startCol: "e.start_date", idCol: "e.id", cond: c, args: a,
-		events: true, skip: skip, skipArgs: skipArgs})
+	if lexemes, lexArgs, exact, ok := q.wordDriver(); ok {
+		c, a := rc("l.start_date")
+		q.wordArms(lexemes, lexArgs, exact, c, a, econd, eargs, skip, skipArgs)
+		return true
+	}
+	return false
 }
 
-// crossingArms adds the arm of the events that start before p and end on
-// or after it: the blocks of event_spans that hold day p, one index range
-// per level, merged in order.
-func (q *pageQuery) crossingArms(p Date, skip string, skipArgs []any) {
-	q.arms = append(q.arms, armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p,
-		skip: skip, skipArgs: skipArgs})
+// driverEntries returns the table (as l) and the condition on it of all
+// the entries of f's driver, and false when f has none.
+func (q *pageQuery) driverEntries() (from, cond string, args []any, ok bool) {
+	if d, ok := q.f.linkDriver(); ok {
+		return d.table + " l", "l." + d.column + " IN ?", []any{d.ids}, true
+	}
+	if lexemes, lexArgs, _, ok := q.wordDriver(); ok {
+		for _, a := range lexArgs {
+			args = append(args, a...)
+		}
+		return "event_words l", "l.lexeme IN (" + strings.Join(lexemes, ", ") + ")", args, true
+	}
+	return "", "", nil, false
 }
+
+// crossingArms adds the arm of the events that start before p (and after
+// after, when set) and end on or after it: the blocks of event_spans that
+// hold day p, one index range per level, merged in order.
+//
+// When a link or word driver leads, the events running into p may instead
+// be read from the driver's entries that start in that range, each tested
+// for its end: for a rare actor or word, that reads its few entries rather
+// than probing every event that runs into p for it. A bounded probe
+// chooses, from real counts rather than the planner's estimate: the
+// driver's entries are read when there are fewer than crossingProbe of
+// them and fewer than the events running into p (counted up to one more
+// than the entries). Both arms are built, each gated on the probe's answer
+// (a one-time filter over a shared CTE), so only one of them runs and the
+// probe reads at most crossingProbe entries and as many span keys.
+func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
+	spans := armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p, crossingAfter: after,
+		skip: skip, skipArgs: skipArgs}
+	from, cond, args, ok := q.driverEntries()
+	if !ok || q.s.dialect != DialectPostgres {
+		// SQLite, for small data, keeps the span index's arm.
+		q.arms = append(q.arms, spans)
+		return
+	}
+	rc := func(col string) (string, []any) {
+		c, a := col+" < ?", []any{p}
+		if !after.IsZero() {
+			c, a = c+" AND "+col+" > ?", append(a, after)
+		}
+		return c, a
+	}
+	rcond, rargs := rc("l.start_date")
+	scond, sargs := rc("sp.start_date")
+	name := "crossing_probe_" + strconv.Itoa(len(q.with))
+	probe := crossingProbe * (q.limit + 1)
+	q.with = append(q.with, name+" AS (SELECT d.n < ? AND d.n < (SELECT count(*) FROM (SELECT 1 FROM event_spans sp "+
+		"WHERE sp.node_key IN ? AND "+scond+" LIMIT d.n + 1) AS c) AS few "+
+		"FROM (SELECT count(*) AS n FROM (SELECT 1 FROM "+from+" WHERE "+cond+" AND "+rcond+" LIMIT ?) AS z) AS d)")
+	q.withArgs = append(append(append(append(append(q.withArgs, probe, spanKeys(p)), sargs...), args...), rargs...), probe)
+	few := "(SELECT few FROM " + name + ")"
+	spans.econd = "NOT " + few
+	q.arms = append(q.arms, spans)
+	q.driverArms(rc, "e.end_date >= ? AND "+few, []any{p}, skip, skipArgs)
+}
+
+// crossingProbe bounds, per row of a page, the entries of a driver that
+// crossingArms counts.
+const crossingProbe = 4
 
 // crossingKeys is the keys query of a crossing arm: one ordered index range
 // of event_spans per level (each fenced, so that PostgreSQL reads them
 // lazily through a Merge Append and stops when the page is full).
-func (q *pageQuery) crossingKeys(p Date, fence string) (string, []any) {
+func (q *pageQuery) crossingKeys(p, after Date, fence string) (string, []any) {
 	var parts []string
 	var args []any
 	ks, ksa := q.keyset("sp.start_date", "sp.event_id")
@@ -199,9 +295,13 @@ func (q *pageQuery) crossingKeys(p Date, fence string) (string, []any) {
 	}
 	order := " ORDER BY sp.start_date " + q.dir + ", sp.event_id " + q.dir
 	for _, key := range spanKeys(p) {
+		lower, la := "", []any{}
+		if !after.IsZero() {
+			lower, la = " AND sp.start_date > ?", []any{after}
+		}
 		parts = append(parts, "SELECT * FROM (SELECT sp.start_date, sp.event_id FROM event_spans sp "+
-			"WHERE sp.node_key = ? AND sp.start_date < ?"+ks+order+fence+") AS lv")
-		args = append(append(args, key, p), ksa...)
+			"WHERE sp.node_key = ? AND sp.start_date < ?"+lower+ks+order+fence+") AS lv")
+		args = append(append(append(args, key, p), la...), ksa...)
 	}
 	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS sp" + order + fence, args
 }
@@ -212,8 +312,13 @@ func (q *pageQuery) plan() {
 	lo, hi := startBounds(f)
 	switch ps := periods(f); {
 	case len(ps) > 0:
+		// In date order, so that an event running into a period from an
+		// earlier one is left to the earlier one's arms: it began on or
+		// before that period's end, so it overlaps it too.
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].from.Before(ps[j].from) })
 		var skips []string
 		var skipArgs []any
+		var after Date // the latest end of the earlier periods, before p
 		for _, p := range ps {
 			skip := strings.Join(skips, " OR ")
 			sa := append([]any{}, skipArgs...)
@@ -224,7 +329,10 @@ func (q *pageQuery) plan() {
 			if to.IsZero() || !to.Before(p.from) {
 				q.startArms(p.from, to, skip, sa)
 			}
-			q.crossingArms(p.from, skip, sa)
+			q.crossingArms(p.from, after, skip, sa)
+			if !p.to.IsZero() && (after.IsZero() || after.Before(p.to)) {
+				after = p.to
+			}
 			c, a := overlap(p.from, p.to)
 			skips, skipArgs = append(skips, "("+c+")"), append(skipArgs, a...)
 		}
@@ -270,12 +378,16 @@ func (q *pageQuery) build() (string, []any) {
 		// events one by one until the page is full.
 		fence = " OFFSET 0"
 	}
+	cols := q.cols
+	if cols == "" {
+		cols = eventColumns
+	}
 	var parts []string
 	var args []any
 	for _, a := range q.arms {
 		if a.events {
 			c, ca := q.conditions(q.w, a, "e.start_date", "e.id")
-			parts = append(parts, "SELECT "+eventColumns+" FROM events e WHERE "+c+
+			parts = append(parts, "SELECT "+cols+" FROM events e WHERE "+c+
 				" ORDER BY e.start_date "+q.dir+", e.id "+q.dir+" LIMIT ?")
 			args = append(append(args, ca...), q.limit+1)
 			continue
@@ -283,7 +395,7 @@ func (q *pageQuery) build() (string, []any) {
 		var keys string
 		var ka []any
 		if !a.crossing.IsZero() {
-			keys, ka = q.crossingKeys(a.crossing, fence)
+			keys, ka = q.crossingKeys(a.crossing, a.crossingAfter, fence)
 		} else {
 			keys = "SELECT " + a.startCol + " AS start_date, " + a.idCol + " AS event_id FROM " + a.from + " WHERE " + a.cond
 			ka = append([]any{}, a.args...)
@@ -294,21 +406,37 @@ func (q *pageQuery) build() (string, []any) {
 			keys += " ORDER BY " + a.startCol + " " + q.dir + ", " + a.idCol + " " + q.dir + fence
 		}
 		w := q.w
-		if a.link {
+		switch {
+		case a.link:
 			w = wLink
+		case a.word:
+			// Without the search condition, the planner has no GIN path to
+			// join through: the entries are probed in order by primary key.
+			wf := fw
+			wf.Query = SearchQuery{}
+			w = q.s.whereProbing(wf, true)
 		}
-		c, ca := q.conditions(w, armSpec{skip: a.skip, skipArgs: a.skipArgs}, "", "")
-		parts = append(parts, "SELECT "+eventColumns+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
+		c, ca := q.conditions(w, armSpec{econd: a.econd, eargs: a.eargs, skip: a.skip, skipArgs: a.skipArgs}, "", "")
+		// The arm hands on the key's start_date (the same as the event's),
+		// so that PostgreSQL knows its rows come in the merge's order and
+		// reads them lazily instead of sorting them.
+		keyCols := strings.Replace(cols, "e.start_date,", "c.start_date AS start_date,", 1)
+		parts = append(parts, "SELECT "+keyCols+" FROM ("+keys+") AS c JOIN events e ON e.id = c.event_id WHERE "+c+
 			" ORDER BY c.start_date "+q.dir+", c.event_id "+q.dir+" LIMIT ?")
 		args = append(append(append(args, ka...), ca...), q.limit+1)
 	}
+	with := ""
+	if len(q.with) > 0 {
+		with = "WITH " + strings.Join(q.with, ", ") + " "
+		args = append(append([]any{}, q.withArgs...), args...)
+	}
 	if len(parts) == 1 {
-		return parts[0], args
+		return with + parts[0], args
 	}
 	for i, p := range parts {
 		parts[i] = "SELECT * FROM (" + p + ") AS arm"
 	}
-	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
+	return with + "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
 		", e.id " + q.dir + " LIMIT ?", append(args, q.limit+1)
 }
 
@@ -319,6 +447,9 @@ func (q *pageQuery) conditions(w *sqlWhere, a armSpec, startCol, idCol string) (
 	args := append([]any{}, w.args...)
 	if a.cond != "" {
 		c, args = append(c, a.cond), append(args, a.args...)
+	}
+	if a.econd != "" {
+		c, args = append(c, a.econd), append(args, a.eargs...)
 	}
 	if a.skip != "" {
 		c, args = append(c, "NOT ("+a.skip+")"), append(args, a.skipArgs...)

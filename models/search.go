@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -276,13 +275,19 @@ func (s *Store) relevanceQuery(f EventFilter, limit int) (string, []any) {
 		" WHERE " + w.String() + ") AS e"
 	if s.dialect == DialectPostgres && !f.rankAll && !f.Query.MatchesNothing() {
 		// Rank only the MaxRankedMatches most recent matches: the
-		// candidates are read in date order (or from the GIN index when
-		// few), so a word in every event costs what a rare one does.
+		// candidates are the first MaxRankedMatches of the listing in
+		// descending date order, read as its pages are (event_words in
+		// order for the query's words), so a word in every event costs
+		// what a rare one does.
+		cf := f
+		cf.After, cf.Relevance, cf.Descending = nil, false, true
+		cq := &pageQuery{s: s, f: cf, w: s.whereProbing(cf, true), dir: "DESC", cmp: "<",
+			limit: MaxRankedMatches - 1, cols: eventColumns + ", e.search_vector"}
+		cand, candArgs := cq.build()
 		c := strings.ReplaceAll(eventColumns, "e.", "c.")
 		query = "SELECT * FROM (SELECT " + c + ", " + strings.ReplaceAll(rank, "e.search_vector", "c.search_vector") +
-			" AS search_rank FROM (SELECT " + eventColumns + ", e.search_vector FROM events e WHERE " + w.String() +
-			" ORDER BY e.start_date DESC, e.id DESC LIMIT " + strconv.Itoa(MaxRankedMatches) + ") AS c) AS e"
-		args = append(append([]any{}, rankArgs...), w.args...)
+			" AS search_rank FROM (" + cand + ") AS c) AS e"
+		args = append(append([]any{}, rankArgs...), candArgs...)
 	}
 	if f.After != nil {
 		var r float64
