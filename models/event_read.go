@@ -23,8 +23,10 @@ var errRelations = errors.New("models: relation row for an event not on the page
 var arrayQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // readEvents runs query (whose rows are eventColumns, then search_rank when
-// ranked, in the page's order) and loads the relations of its events.
-func (s *Store) readEvents(ctx context.Context, query string, args []any, ranked bool, fields EventFields) ([]Event, error) {
+// ranked, then a column per extra, in the page's order) and loads the
+// relations of its events. Extra destinations hold the last row's values:
+// they are for a query of one event.
+func (s *Store) readEvents(ctx context.Context, query string, args []any, ranked bool, fields EventFields, extra ...any) ([]Event, error) {
 	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, s.searchError(err)
@@ -44,6 +46,7 @@ func (s *Store) readEvents(ctx context.Context, query string, args []any, ranked
 	if ranked {
 		dest = append(dest, &rank)
 	}
+	dest = append(dest, extra...)
 	for rows.Next() {
 		e = Event{}
 		rank = 0

@@ -51,7 +51,15 @@ func (s *Store) catalogs(ctx context.Context) (*relationCatalogs, error) {
 	}
 	st, ok := s.state.get()
 	if !ok {
-		return nil, nil // not listening, or the state is being refreshed: join
+		// Past the state's bound (a read of one event does not read the
+		// dataset state otherwise, so the held state ages): read it, at
+		// most once per bound while listening.
+		if _, err := s.DatasetState(ctx); err != nil {
+			return nil, err
+		}
+		if st, ok = s.state.get(); !ok {
+			return nil, nil // not listening, or the state is being refreshed: join
+		}
 	}
 	cc := &s.state.catalogs
 	if c := cc.cur.Load(); c != nil && c.version >= st.Version {
