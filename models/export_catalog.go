@@ -2,9 +2,7 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"slices"
 )
 
 // maxExportCatalog bounds each map of a exportCatalog: a batch that would
@@ -145,81 +143,25 @@ func (s *Store) loadCatalog(ctx context.Context, cat *exportCatalog, actorIDs, p
 	if !all && len(actorIDs)+len(placeIDs)+len(sourceIDs) == 0 {
 		return nil
 	}
-	// An empty IN list is not SQL; no id is the empty string.
-	in := func(col string, ids []string) (string, []any) {
-		if all {
-			return "TRUE", nil
-		}
-		if len(ids) == 0 {
-			ids = []string{""}
-		}
-		return col + " IN ?", []any{ids}
-	}
+	ids := map[string][]string{"a.id": actorIDs, "aa.actor_id": actorIDs, "pl.id": placeIDs, "so.id": sourceIDs}
 	var args []any
-	cond := func(col string, ids []string) string {
-		c, a := in(col, ids)
-		args = append(args, a...)
-		return c
-	}
-	published := "so.published"
-	if s.dialect == DialectPostgres {
-		published = "so.published::text"
-	}
-	query := `SELECT 0 AS k, a.id AS owner, 0 AS pos, a.name AS c1, a.kind AS c2, NULL AS c3, NULL AS c4,
-		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9 FROM actors a WHERE ` + cond("a.id", actorIDs) + `
-	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-	FROM actor_aliases aa WHERE ` + cond("aa.actor_id", actorIDs) + `
-	UNION ALL SELECT 2, pl.id, 0, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL, NULL
-	FROM places pl WHERE ` + cond("pl.id", placeIDs) + `
-	UNION ALL SELECT 3, so.id, 0, so.title, so.author, so.publisher, ` + published + `, so.url, so.note,
-		so.issue, so.author_affiliations, so.outside_fields FROM sources so WHERE ` + cond("so.id", sourceIDs) + `
-	ORDER BY 1, 2, 3`
+	query := catalogQuery(s.dialect, func(col string) string {
+		if all {
+			return "TRUE"
+		}
+		list := ids[col]
+		if len(list) == 0 {
+			list = []string{""} // an empty IN list is not SQL; no id is the empty string
+		}
+		args = append(args, list)
+		return col + " IN ?"
+	})
 	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return translate(err)
 	}
 	defer rows.Close()
-	var (
-		kind, pos int
-		owner     string
-		c         [9]sql.NullString
-		aliases   = map[string][]string{}
-		loaded    []string
-	)
-	dest := []any{&kind, &owner, &pos, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8]}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return translate(err)
-		}
-		switch kind {
-		case 0:
-			cat.actors[owner] = Actor{ID: owner, Name: c[0].String, Kind: c[1].String}
-			loaded = append(loaded, owner)
-		case 1:
-			aliases[owner] = append(aliases[owner], c[0].String)
-		case 2:
-			cat.places[owner] = Place{ID: owner, Name: c[0].String, Kind: c[1].String, Country: c[2].String}
-		case 3:
-			var published Date
-			if c[3].Valid && c[3].String != "" {
-				if err := published.scanString(c[3].String); err != nil {
-					return err
-				}
-			}
-			cat.sources[owner] = Source{ID: owner, Title: c[0].String, Author: c[1].String, Publisher: c[2].String,
-				Published: published, URL: c[4].String, Note: c[5].String, Issue: c[6].String,
-				AuthorAffiliations: parseList(c[7].String), OutsideFields: parseList(c[8].String)}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return translate(err)
-	}
-	for _, id := range loaded {
-		a := cat.actors[id]
-		a.Aliases = nonNil(slices.Clip(aliases[id]))
-		cat.actors[id] = a
-	}
-	return nil
+	return scanCatalog(rows, cat.actors, cat.places, cat.sources)
 }
 
 // unquoteJSON decodes one JSON string literal with escapes.

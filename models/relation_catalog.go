@@ -109,53 +109,82 @@ func (s *Store) loadCatalogs(ctx context.Context) (*relationCatalogs, error) {
 		c.tooLarge = true
 		return c, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT 0, a.id, 0, a.name, a.kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM actors a
-		UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM actor_aliases aa
-		UNION ALL SELECT 2, p.id, 0, p.name, p.kind, p.country_id, NULL, NULL, NULL, NULL, NULL, NULL FROM places p
-		UNION ALL SELECT 3, so.id, 0, so.title, so.author, so.publisher, so.published::text, so.url, so.note, so.issue,
-			so.author_affiliations, so.outside_fields FROM sources so
-		ORDER BY 1, 2, 3`)
+	rows, err := tx.QueryContext(ctx, catalogQuery(s.dialect, func(string) string { return "TRUE" }))
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
+	if err := scanCatalog(rows, c.actors, c.places, c.sources); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// catalogQuery is the statement of uniform rows that reads actors (kind
+// 0), their aliases (1, in position order), places (2) and sources (3),
+// each arm restricted by where(its id column): "TRUE" for all of them.
+// The pages' catalogs (loadCatalogs) and an export's (loadCatalog) read
+// through it, and scanCatalog decodes it.
+func catalogQuery(dialect string, where func(col string) string) string {
+	published := "so.published"
+	if dialect == DialectPostgres {
+		published = "so.published::text"
+	}
+	return `SELECT 0 AS k, a.id AS owner, 0 AS pos, a.name AS c1, a.kind AS c2, NULL AS c3, NULL AS c4,
+		NULL AS c5, NULL AS c6, NULL AS c7, NULL AS c8, NULL AS c9 FROM actors a WHERE ` + where("a.id") + `
+	UNION ALL SELECT 1, aa.actor_id, aa.position, aa.alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	FROM actor_aliases aa WHERE ` + where("aa.actor_id") + `
+	UNION ALL SELECT 2, pl.id, 0, pl.name, pl.kind, pl.country_id, NULL, NULL, NULL, NULL, NULL, NULL
+	FROM places pl WHERE ` + where("pl.id") + `
+	UNION ALL SELECT 3, so.id, 0, so.title, so.author, so.publisher, ` + published + `, so.url, so.note,
+		so.issue, so.author_affiliations, so.outside_fields FROM sources so WHERE ` + where("so.id") + `
+	ORDER BY 1, 2, 3`
+}
+
+// scanCatalog decodes the rows of catalogQuery into the maps; each actor
+// read gets its aliases. The slices it stores are clipped, so that an
+// append by a reader copies instead of writing into shared data.
+func scanCatalog(rows *sql.Rows, actors map[string]Actor, places map[string]Place, sources map[string]Source) error {
 	var (
 		kind, pos int
 		id        string
 		v         [9]sql.NullString
+		aliases   = map[string][]string{}
+		loaded    []string
 	)
-	aliases := map[string][]string{}
 	for rows.Next() {
 		if err := rows.Scan(&kind, &id, &pos, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]); err != nil {
-			return nil, translate(err)
+			return translate(err)
 		}
 		switch kind {
 		case 0:
-			c.actors[id] = Actor{ID: id, Name: v[0].String, Kind: v[1].String}
+			actors[id] = Actor{ID: id, Name: v[0].String, Kind: v[1].String}
+			loaded = append(loaded, id)
 		case 1:
 			aliases[id] = append(aliases[id], v[0].String)
 		case 2:
-			c.places[id] = Place{ID: id, Name: v[0].String, Kind: v[1].String, Country: v[2].String}
+			places[id] = Place{ID: id, Name: v[0].String, Kind: v[1].String, Country: v[2].String}
 		case 3:
 			var published Date
 			if v[3].Valid && v[3].String != "" {
 				if err := published.scanString(v[3].String); err != nil {
-					return nil, err
+					return err
 				}
 			}
-			c.sources[id] = Source{ID: id, Title: v[0].String, Author: v[1].String, Publisher: v[2].String,
+			sources[id] = Source{ID: id, Title: v[0].String, Author: v[1].String, Publisher: v[2].String,
 				Published: published, URL: v[4].String, Note: v[5].String, Issue: v[6].String,
 				AuthorAffiliations: clip(parseList(v[7].String)), OutsideFields: clip(parseList(v[8].String))}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(err)
+		return translate(err)
 	}
-	for id, a := range c.actors {
+	for _, id := range loaded {
+		a := actors[id]
 		a.Aliases = clip(nonNil(aliases[id]))
-		c.actors[id] = a
+		actors[id] = a
 	}
-	return c, nil
+	return nil
 }
 
 // clip makes a shared slice copy on append, so that no response can change
