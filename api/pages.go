@@ -201,7 +201,7 @@ func timelinePageRequest(c *gin.Context, allowed []string) (p *params, f models.
 	}
 	id := c.Param("id")
 	if !models.ValidSlug(id) {
-		return nil, f, notFound("No timeline has the id " + quoteID(id) + ".")
+		return nil, f, errNoTimeline(id)
 	}
 	p = newParams(values, allowed...)
 	f = p.filter()

@@ -59,10 +59,7 @@ func (s *server) embed(c *gin.Context) (string, any, error) {
 		return "", nil, err
 	}
 	ctx := c.Request.Context()
-	t, err := s.store.FindTimelineByID(ctx, id)
-	if err == models.ErrNotFound {
-		return "", nil, notFound("No timeline has the id " + quoteID(id) + ".")
-	}
+	t, err := s.findTimeline(ctx, id)
 	if err != nil {
 		return "", nil, err
 	}
@@ -144,10 +141,7 @@ func (s *server) oEmbed(c *gin.Context) error {
 	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
-	t, err := s.store.FindTimelineByID(c.Request.Context(), id)
-	if err == models.ErrNotFound {
-		return notFound("No timeline has the id " + quoteID(id) + ".")
-	}
+	t, err := s.findTimeline(c.Request.Context(), id)
 	if err != nil {
 		return err
 	}

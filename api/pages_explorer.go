@@ -132,10 +132,7 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 		}
 	}
 	ctx := c.Request.Context()
-	t, err := s.store.FindTimelineByID(ctx, id)
-	if err == models.ErrNotFound {
-		return "", nil, notFound("No timeline has the id " + quoteID(id) + ".")
-	}
+	t, err := s.findTimeline(ctx, id)
 	if err != nil {
 		return "", nil, err
 	}

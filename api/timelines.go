@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"github.com/gin-gonic/gin"
 
 	"github.com/csto-timeline/timeline/models"
@@ -44,12 +45,9 @@ func (s *server) getTimeline(c *gin.Context) error {
 	}
 	id := c.Param("id")
 	if !models.ValidSlug(id) {
-		return notFound("No timeline has the id " + quoteID(id) + ".")
+		return errNoTimeline(id)
 	}
-	t, err := s.store.FindTimelineByID(c.Request.Context(), id)
-	if err == models.ErrNotFound {
-		return notFound("No timeline has the id " + quoteID(id) + ".")
-	}
+	t, err := s.findTimeline(c.Request.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -58,4 +56,19 @@ func (s *server) getTimeline(c *gin.Context) error {
 	}
 	c.Set("rows", 1)
 	return writeJSON(c, newTimelineJSON(t))
+}
+
+// findTimeline reads the timeline id; a missing one is the 404 problem
+// every route that names a timeline answers.
+func (s *server) findTimeline(ctx context.Context, id string) (models.Timeline, error) {
+	t, err := s.store.FindTimelineByID(ctx, id)
+	if err == models.ErrNotFound {
+		return t, errNoTimeline(id)
+	}
+	return t, err
+}
+
+// errNoTimeline is the 404 problem for a timeline id that names none.
+func errNoTimeline(id string) error {
+	return notFound("No timeline has the id " + quoteID(id) + ".")
 }
