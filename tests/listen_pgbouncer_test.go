@@ -22,8 +22,15 @@ func TestListenThroughPgBouncer(t *testing.T) {
 	pooled := "postgres://postgres@127.0.0.1:" + pool + "/timeline?sslmode=disable"
 	direct := primary.url("timeline")
 	ctx := context.Background()
+	// Behind PgBouncer in transaction pooling, statements are not
+	// prepared (DB_QUERY_EXEC_MODE=exec, as the README says): a prepared
+	// statement lives on one server connection and the next transaction
+	// may get another.
 	open := func(cfg models.Config) *models.Store {
 		t.Helper()
+		if cfg.DatabaseURL == pooled {
+			cfg.QueryExecMode = "exec"
+		}
 		s, err := models.Open(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
