@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +50,35 @@ func TestLoadScaleConfig(t *testing.T) {
 	c, err = loadConfig(func(string) string { return "" })
 	if err != nil || c.scale.replicaURLs != nil || c.scale.replicaMaxLag != 10*time.Second || c.scale.rateLimitInstances != 1 {
 		t.Errorf("defaults: got %+v, %v; want no replicas, 10s, 1 instance", c.scale, err)
+	}
+}
+
+// TestRateLimitInstancesServed runs the server with RATE_LIMIT_INSTANCES=2
+// and checks that it enforces its share of the burst, not the whole: with
+// RATE_LIMIT_BURST=4 and a rate too slow to refill during the test, a
+// client gets two answers and then 429.
+func TestRateLimitInstancesServed(t *testing.T) {
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"timeline"}, env(map[string]string{
+			"PORT": port, "SQLITE_PATH": filepath.Join(t.TempDir(), "t.db"),
+			"RATE_LIMIT_RPS": "0.001", "RATE_LIMIT_BURST": "4", "RATE_LIMIT_INSTANCES": "2",
+		}), io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	waitGet(t, "http://127.0.0.1:"+port+"/healthz", done) // exempt from the limit
+	var got []int
+	for range 4 {
+		got = append(got, getStatus(t, "http://127.0.0.1:"+port+"/v1/timelines").code)
+	}
+	if want := []int{200, 200, 429, 429}; !slices.Equal(got, want) {
+		t.Errorf("four reads with burst 4 shared by 2 instances: got %v, want %v", got, want)
 	}
 }
