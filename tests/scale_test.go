@@ -83,7 +83,13 @@ func TestScaleReplicas(t *testing.T) {
 		scaleExec(t, replica, "SELECT pg_wal_replay_pause()")
 		defer scaleExec(t, replica, "SELECT pg_wal_replay_resume()")
 		id := "scale-paused-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		writesBefore := scaleWrites(t, client, a.base)
 		w := scalePost(t, client, a.base, key, id)
+		if writesAfter := scaleWrites(t, client, a.base); writesAfter["primary"] == writesBefore["primary"] ||
+			writesAfter[replicaName] != 0 {
+			t.Errorf("POST: writes primary +%v, replica %v; want the primary only", writesAfter["primary"]-writesBefore["primary"],
+				writesAfter[replicaName])
+		}
 		token := w.header.Get("Timeline-Consistency")
 		if len(token) != 16 {
 			t.Fatalf("POST: Timeline-Consistency = %q, want a 16-digit token", token)
@@ -120,6 +126,40 @@ func TestScaleReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("lag past REPLICA_MAX_LAG out of rotation and back", func(t *testing.T) {
+		// An instance that tolerates one second of lag, next to A, which
+		// tolerates 60.
+		c := faultStartService(t, bin, append(env[:len(env):len(env)], "REPLICA_MAX_LAG=1s")...)
+		scaleWaitCaughtUp(t, client, c.base, replicaName)
+		scaleExec(t, replica, "SELECT pg_wal_replay_pause()")
+		resumed := false
+		defer func() {
+			if !resumed {
+				scaleExec(t, replica, "SELECT pg_wal_replay_resume()")
+			}
+		}()
+		scalePost(t, client, a.base, key, "scale-lag-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+		scaleWaitInRotation(t, client, c.base, replicaName, 0)
+		if lag := scaleMetrics(t, client, c.base, "timeline_db_replica_lag_seconds")[replicaName]; lag < 1 {
+			t.Errorf("%s: lag gauge %v s with the replica out for lag, want at least 1", c.base, lag)
+		}
+		if in := scaleMetrics(t, client, a.base, "timeline_db_replica_in_rotation")[replicaName]; in != 1 {
+			t.Errorf("%s (REPLICA_MAX_LAG=60s): replica in rotation = %v, want 1", a.base, in)
+		}
+		before := scaleReads(t, client, c.base)
+		if r := scaleGet(t, client, c.base, event, nil); r.status != http.StatusOK {
+			t.Fatalf("GET %s: got %d, want 200", event, r.status)
+		}
+		after := scaleReads(t, client, c.base)
+		if after["primary"] == before["primary"] || after[replicaName] != before[replicaName] {
+			t.Errorf("%s: with the replica lagging, reads primary +%v replica +%v; want the primary only", c.base,
+				after["primary"]-before["primary"], after[replicaName]-before[replicaName])
+		}
+		scaleExec(t, replica, "SELECT pg_wal_replay_resume()")
+		resumed = true
+		scaleWaitCaughtUp(t, client, c.base, replicaName)
+	})
+
 	t.Run("write on A changes the ETag B serves", func(t *testing.T) {
 		const list = "/v1/events?year=2019"
 		scaleWaitCaughtUp(t, client, b.base, replicaName)
@@ -147,9 +187,26 @@ func TestScaleReplicas(t *testing.T) {
 
 	t.Run("replica stopped and restarted under read load", func(t *testing.T) {
 		loadA, loadB := faultStartLoad(t, a.base), faultStartLoad(t, b.base)
+		// An instance whose health checker will not look again for an
+		// hour: only a failed read can take the replica out.
+		d := faultStartService(t, bin, append(env[:len(env):len(env)], "REPLICA_CHECK_INTERVAL=1h")...)
+		scaleWaitInRotation(t, client, d.base, replicaName, 1)
 		loadA.waitForSamples(t, 20)
 		loadB.waitForSamples(t, 20)
 		replica.stop(t, "fast")
+		before := scaleReads(t, client, d.base)
+		if r := scaleGet(t, client, d.base, event, nil); r.status != http.StatusOK {
+			t.Errorf("%s: GET %s on the stopped replica: got %d, want 200 (retried on the primary): %s",
+				d.base, event, r.status, r.body)
+		}
+		after := scaleReads(t, client, d.base)
+		if after[replicaName] == before[replicaName] || after["primary"] == before["primary"] {
+			t.Errorf("%s: reads primary +%v replica +%v; want a failed one on the replica, then the primary", d.base,
+				after["primary"]-before["primary"], after[replicaName]-before[replicaName])
+		}
+		if in := scaleMetrics(t, client, d.base, "timeline_db_replica_in_rotation")[replicaName]; in != 0 {
+			t.Errorf("%s: replica in rotation = %v after a failed read, want 0", d.base, in)
+		}
 		for _, svc := range []*faultService{a, b} {
 			scaleWaitInRotation(t, client, svc.base, replicaName, 0)
 			before := scaleReads(t, client, svc.base)
@@ -299,6 +356,18 @@ func scaleReads(t *testing.T, client *http.Client, base string) map[string]float
 	out := map[string]float64{}
 	for k, v := range scaleMetrics(t, client, base, "timeline_db_statements_total") {
 		if name, ok := strings.CutPrefix(k, "read|"); ok { // kind, target
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// scaleWrites returns the writes sent to each target, by target name.
+func scaleWrites(t *testing.T, client *http.Client, base string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for k, v := range scaleMetrics(t, client, base, "timeline_db_statements_total") {
+		if name, ok := strings.CutPrefix(k, "write|"); ok { // kind, target
 			out[name] = v
 		}
 	}
