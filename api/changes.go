@@ -191,6 +191,13 @@ func (s *server) listChanges(c *gin.Context) error {
 		select {
 		case <-signal:
 			done()
+			// The change that woke us committed on the primary; a
+			// replica may not have replayed it yet, and then the read
+			// would find nothing and wait out its time. The reads after
+			// a wake go to the primary (nothing changes without
+			// replicas). The feed stays gapless either way: positions
+			// follow commit order, so every replica holds a prefix.
+			ctx = models.WithReadPolicy(ctx, true, 0)
 		case <-deadline:
 			done()
 			deadline = nil // one last read, then answer

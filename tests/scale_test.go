@@ -160,6 +160,48 @@ func TestScaleReplicas(t *testing.T) {
 		scaleWaitCaughtUp(t, client, c.base, replicaName)
 	})
 
+	t.Run("long-poll woken by a write answers at once", func(t *testing.T) {
+		const wait = 20 * time.Second
+		scaleWaitCaughtUp(t, client, a.base, replicaName)
+		head := "/v1/changes?limit=1000"
+		for {
+			page, err := fetchFeed(client, a.base, head)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head = page.Links.Next
+			if !page.HasMore {
+				break
+			}
+		}
+		type answer struct {
+			page feedPage
+			err  error
+			took time.Duration
+		}
+		got := make(chan answer, 1)
+		long := &http.Client{Timeout: wait + 10*time.Second}
+		go func() {
+			start := time.Now()
+			page, err := fetchFeed(long, a.base, head+"&wait="+strconv.Itoa(int(wait.Seconds())))
+			got <- answer{page, err, time.Since(start)}
+		}()
+		time.Sleep(300 * time.Millisecond) // let the reader start waiting
+		id := "scale-feed-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		scalePost(t, client, a.base, key, id)
+		r := <-got
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if len(r.page.Changes) != 1 || r.page.Changes[0].ID != id {
+			t.Fatalf("long-poll: got %+v, want the creation of %s", r.page.Changes, id)
+		}
+		if r.took > wait/2 {
+			t.Errorf("long-poll woken by a write on its own instance answered after %v of its %v wait, want at once",
+				r.took.Round(time.Millisecond), wait)
+		}
+	})
+
 	t.Run("write on A changes the ETag B serves", func(t *testing.T) {
 		const list = "/v1/events?year=2019"
 		scaleWaitCaughtUp(t, client, b.base, replicaName)
