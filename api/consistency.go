@@ -48,8 +48,13 @@ func (s *server) consistency() gin.HandlerFunc {
 			c.Writer = w
 			c.Next()
 			// A response without a body (204) has its header sent by
-			// gin after the handlers, past the wrapper.
-			w.addToken()
+			// gin after the handlers, past the wrapper. A write that
+			// failed has its problem written later, by the problems
+			// middleware, while the status still reads 200: it gets
+			// no token.
+			if len(c.Errors) == 0 {
+				w.addToken()
+			}
 			return
 		}
 		raw, in, name := r.Header.Get(consistencyHeader), models.InQuery, consistencyHeader

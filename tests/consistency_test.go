@@ -2,9 +2,12 @@ package tests
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/csto-timeline/timeline/models"
 )
 
 // TestConsistencyTokenWithoutReplicas checks the read side of the
@@ -46,4 +49,73 @@ func TestConsistencyTokenWithoutReplicas(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestConsistencyTokenOnEveryWrite checks the write side of the token.
+// With replicas configured (here the test database itself, which is not
+// in recovery and so never takes reads, but makes the store hand out
+// tokens), every successful write carries a Timeline-Consistency token,
+// whether it answers with a body (201, 200) or without (204), tokens never
+// go backwards, and a refused write carries none. Without replicas no
+// write carries one.
+func TestConsistencyTokenOnEveryWrite(t *testing.T) {
+	requirePostgres(t)
+	for _, replicas := range []bool{false, true} {
+		t.Run(map[bool]string{false: "without replicas", true: "with replicas"}[replicas], func(t *testing.T) {
+			b, cleanup, err := newBackend(context.Background(), models.DialectPostgres)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cleanup()
+			if replicas {
+				if err := b.store.UseReplicas(context.Background(), models.Config{DatabaseURL: b.dsn},
+					models.ReplicaConfig{URLs: []string{b.dsn}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+			const loc = "/v1/events/consistency-every-write"
+			var last models.ConsistencyToken
+			for _, c := range []struct {
+				name   string
+				r      func() response
+				status int
+			}{
+				{"POST", func() response {
+					return b.write(t, "POST", "/v1/events", admin, jsonType, newEventBody("consistency-every-write", "One"))
+				}, 201},
+				{"PUT", func() response {
+					return b.write(t, "PUT", loc, admin, jsonType, newEventBody("", "Two"), "If-Match", `"v1"`)
+				}, 200},
+				{"PATCH", func() response {
+					return b.write(t, "PATCH", loc, admin, mergeType, `{"title": "Three"}`, "If-Match", `"v2"`)
+				}, 200},
+				{"stale DELETE", func() response { return b.write(t, "DELETE", loc, admin, "", "", "If-Match", `"v1"`) }, 412},
+				{"DELETE", func() response { return b.write(t, "DELETE", loc, admin, "", "", "If-Match", `"v3"`) }, 204},
+				{"POST actor", func() response {
+					return b.write(t, "POST", "/v1/actors", admin, jsonType, `{"id": "consistency-actor", "name": "Consistency", "kind": "person"}`)
+				}, 201},
+			} {
+				r := c.r()
+				r.wantStatus(t, c.status)
+				raw := r.header.Get("Timeline-Consistency")
+				switch {
+				case !replicas || c.status >= 300:
+					if raw != "" {
+						t.Errorf("%s (%d): got Timeline-Consistency %q, want none", c.name, c.status, raw)
+					}
+				default:
+					tok, err := models.ParseConsistencyToken(raw)
+					if err != nil {
+						t.Errorf("%s (%d): Timeline-Consistency %q: %v, want a token", c.name, c.status, raw, err)
+						continue
+					}
+					if tok < last {
+						t.Errorf("%s: token %s is before the previous write's %s", c.name, tok, last)
+					}
+					last = tok
+				}
+			}
+		})
+	}
 }
