@@ -50,18 +50,24 @@ func TestScaleBenchmark(t *testing.T) {
 	}
 	common := []string{"DB_MAX_OPEN_CONNS=10", "LOG_LEVEL=warn"}
 
+	// Every configuration names its query mode: the default
+	// (cache_statement) on direct connections, exec through PgBouncer,
+	// where prepared statements fail, and exec on the primary and the
+	// replica directly too, so that each layer's cost is read against the
+	// same mode.
+	execMode, cachedMode := "DB_QUERY_EXEC_MODE=exec", "DB_QUERY_EXEC_MODE=cache_statement"
 	configs := []struct {
 		name      string
 		instances [][]string
 	}{
-		{"one instance, primary only (exec)", [][]string{{"DATABASE_URL=" + direct, "DB_QUERY_EXEC_MODE=exec"}}},
-		{"one instance, primary only (cache_statement)", [][]string{{"DATABASE_URL=" + direct, "DB_QUERY_EXEC_MODE=cache_statement"}}},
-		{"one instance, reads on the replica", [][]string{{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect}}},
-		{"one instance, replica via PgBouncer", [][]string{{"DATABASE_URL=" + pooled(primaryPool), "DATABASE_REPLICA_URLS=" + pooled(replicaPool),
-			"DB_QUERY_EXEC_MODE=exec"}}},
-		{"two instances, primary + replica", [][]string{
-			{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect},
-			{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect}}},
+		{"one instance, primary only (exec)", [][]string{{"DATABASE_URL=" + direct, execMode}}},
+		{"one instance, primary only (cache_statement)", [][]string{{"DATABASE_URL=" + direct, cachedMode}}},
+		{"one instance, reads on the replica (exec)", [][]string{{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect, execMode}}},
+		{"one instance, reads on the replica (cache_statement)", [][]string{{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect, cachedMode}}},
+		{"one instance, replica via PgBouncer (exec)", [][]string{{"DATABASE_URL=" + pooled(primaryPool), "DATABASE_REPLICA_URLS=" + pooled(replicaPool), execMode}}},
+		{"two instances, primary + replica (cache_statement)", [][]string{
+			{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect, cachedMode},
+			{"DATABASE_URL=" + direct, "DATABASE_REPLICA_URLS=" + replicaDirect, cachedMode}}},
 	}
 	paths := []string{
 		"/v1/events?timeline=generated&limit=50",
@@ -132,8 +138,9 @@ func scaleBenchEnvInt(t *testing.T, name string, def int) int {
 
 // BenchmarkQueryExecMode measures what DB_QUERY_EXEC_MODE costs without
 // PgBouncer: the same list query through the store, sequentially, on the
-// test PostgreSQL, in pgx's default (cache_statement, prepared once per
-// connection) and in the service's default (exec, parsed every time).
+// test PostgreSQL, in the service's default (cache_statement, pgx's own,
+// prepared once per connection), in exec (parsed every time, the mode
+// behind PgBouncer) and in simple_protocol.
 //
 //	go test ./tests -run '^$' -bench QueryExecMode -benchtime 3s
 func BenchmarkQueryExecMode(b *testing.B) {
