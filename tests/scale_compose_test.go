@@ -53,7 +53,8 @@ func TestComposeScaleProfile(t *testing.T) {
 // TestComposeScaleDependencies checks that each service starts after what
 // it needs: the replica after a healthy primary, each PgBouncer after its
 // database, the API instances after the seed and both poolers, the proxy
-// after the instances.
+// after the instances; and that each service waited for as healthy has a
+// healthcheck.
 func TestComposeScaleDependencies(t *testing.T) {
 	p := composeScaleProject(t)
 	deps := []struct{ svc, on, condition string }{
@@ -71,6 +72,18 @@ func TestComposeScaleDependencies(t *testing.T) {
 	}
 	for _, d := range deps {
 		composeRequireDependency(t, composeService(t, p, d.svc), d.on, d.condition)
+	}
+	// A dependency that waits for health needs a healthcheck to wait for:
+	// without one compose fails the dependant at start.
+	for _, name := range scaleServices {
+		for on, dep := range composeService(t, p, name).DependsOn {
+			if dep.Condition != types.ServiceConditionHealthy {
+				continue
+			}
+			if hc := composeService(t, p, on).HealthCheck; hc == nil || hc.Disable || len(hc.Test) == 0 {
+				t.Errorf("service %q waits for %q to be healthy: got healthcheck %+v, want an enabled one with a test", name, on, hc)
+			}
+		}
 	}
 	// Every dependency is itself ordered: walking depends_on from any
 	// service of the profile ends, without a cycle, at db.
