@@ -57,6 +57,14 @@ func (s *server) consistency() gin.HandlerFunc {
 			}
 			return
 		}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A read that carries a token must not be answered by an
+			// HTTP cache (the browser's, a CDN) with a response stored
+			// for a read without one: with max-age, it would never
+			// reach us. The parameter is part of the URL, so of the
+			// cache key, already.
+			c.Writer.Header().Add("Vary", consistencyHeader)
+		}
 		raw, in, name := r.Header.Get(consistencyHeader), models.InQuery, consistencyHeader
 		q := r.URL.Query()
 		if q.Has(consistencyParam) {

@@ -13,18 +13,19 @@ import (
 // publicCORS lets any origin read the API, and write with an API key: the
 // key travels in Authorization, never in a cookie, so no origin gains
 // anything a script could not send itself. Preflights are answered, and
-// the headers that paging, caching, exports and writes rely on are exposed
-// to scripts.
+// the headers that paging, caching, exports, writes and read-your-writes
+// (the consistency token, sent and received) rely on are exposed to
+// scripts.
 func publicCORS() gin.HandlerFunc {
 	return cors.New(cors.Config{
 		AllowAllOrigins: true,
 		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPost, http.MethodPut,
 			http.MethodPatch, http.MethodDelete},
 		AllowHeaders: []string{"Accept", "If-None-Match", "If-Modified-Since", "X-Request-ID", "Prefer", "Authorization",
-			"Content-Type", "If-Match", "Idempotency-Key"},
+			"Content-Type", "If-Match", "Idempotency-Key", consistencyHeader},
 		ExposeHeaders: []string{"Link", "ETag", "Last-Modified", "X-Request-ID", headerTotalCount,
 			"Content-Disposition", "Retry-After", "Preference-Applied", "Location", "WWW-Authenticate",
-			"Idempotent-Replayed", "Accept-Patch"},
+			"Idempotent-Replayed", "Accept-Patch", consistencyHeader},
 		MaxAge: 24 * time.Hour,
 	})
 }

@@ -119,3 +119,32 @@ func TestConsistencyTokenOnEveryWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestConsistencyTokenAcrossOrigins: a script on another origin can read
+// the token from a write's response and send it back with a read (CORS),
+// and an HTTP cache does not answer a read carrying the token with a
+// response it stored for a read without one (Vary).
+func TestConsistencyTokenAcrossOrigins(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		origin := http.Header{"Origin": {"https://newsroom.example"}}
+		pre := b.do(t, http.MethodOptions, "/v1/events?year=2019", http.Header{
+			"Origin": origin["Origin"], "Access-Control-Request-Method": {"GET"},
+			"Access-Control-Request-Headers": {"timeline-consistency"},
+		})
+		if allowed := strings.ToLower(pre.header.Get("Access-Control-Allow-Headers")); pre.status != http.StatusNoContent ||
+			!strings.Contains(allowed, "timeline-consistency") {
+			t.Errorf("preflight of a read with the token: got %d, Access-Control-Allow-Headers %q; want 204 and the header allowed",
+				pre.status, allowed)
+		}
+		for _, path := range []string{"/v1/events?year=2019", "/v1/events/csto-2002-activation"} {
+			r := b.do(t, http.MethodGet, path, origin)
+			r.wantStatus(t, http.StatusOK)
+			if exposed := strings.ToLower(r.header.Get("Access-Control-Expose-Headers")); !strings.Contains(exposed, "timeline-consistency") {
+				t.Errorf("GET %s: got Access-Control-Expose-Headers %q, want Timeline-Consistency in it", path, exposed)
+			}
+			if vary := strings.Join(r.header.Values("Vary"), ", "); !strings.Contains(vary, "Timeline-Consistency") {
+				t.Errorf("GET %s: got Vary %q, want Timeline-Consistency in it", path, vary)
+			}
+		}
+	})
+}
