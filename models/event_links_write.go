@@ -132,7 +132,7 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if !slices.Contains(ActorKinds, a.Kind) {
 			v.Add(pointer("/actors", i, "kind"), "to create actor %q, give a kind: one of %s", a.ID, strings.Join(ActorKinds, ", "))
 		}
-		if err := s.checkNames(ctx, actorNames, a.ID, pointer("/actors", i, ""), a.Name, a.Aliases, v); err != nil {
+		if err := s.checkNames(ctx, a.ID, pointer("/actors", i, ""), a.Name, a.Aliases, v); err != nil {
 			return err
 		}
 		newActors = append(newActors, a.Actor)
@@ -161,7 +161,7 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if p.Country != "" && !places[p.Country] {
 			v.Add(pointer("/places", i, "country"), "no place has the id %q", p.Country)
 		}
-		if err := s.checkNames(ctx, placeNames, p.ID, pointer("/places", i, ""), p.Name, p.Aliases, v); err != nil {
+		if err := s.checkNames(ctx, p.ID, pointer("/places", i, ""), p.Name, p.Aliases, v); err != nil {
 			return err
 		}
 		newPlaces = append(newPlaces, p)
@@ -211,22 +211,28 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 	return nil
 }
 
-// checkNames adds to v each of name and aliases that already names another
-// actor or place than id: names and aliases are unique, so that a filter
-// by name finds one record. at is the JSON Pointer of the record.
-func (s *Store) checkNames(ctx context.Context, t nameTable, id, at, name string, aliases []string, v *ValidationError) error {
+// checkNames adds to v each of name and aliases that already names an
+// actor or a place with another id than id: names and aliases are unique
+// across both catalogs (an actor and a place with one id, such as the state
+// and the country Russia, are one entity), as CheckNames requires of a seed
+// file, so that a name means one thing and a filter by it finds one
+// record. at is the JSON Pointer of the record.
+func (s *Store) checkNames(ctx context.Context, id, at, name string, aliases []string, v *ValidationError) error {
 	check := func(field, n string) error {
 		key := NameKey(n)
 		if key == "" {
 			return nil
 		}
-		var owners []string
-		if err := s.db.WithContext(ctx).Raw("SELECT "+t.owner+" FROM "+t.names+" WHERE name_key = ? AND "+t.owner+" <> ?",
-			key, id).Scan(&owners).Error; err != nil {
-			return err
-		}
-		if len(owners) > 0 {
-			v.Add(field, "%q already names %s %q; names and aliases are unique", n, strings.TrimSuffix(t.entities, "s"), owners[0])
+		for _, t := range []nameTable{actorNames, placeNames} {
+			var owners []string
+			if err := s.db.WithContext(ctx).Raw("SELECT "+t.owner+" FROM "+t.names+" WHERE name_key = ? AND "+t.owner+" <> ?",
+				key, id).Scan(&owners).Error; err != nil {
+				return err
+			}
+			if len(owners) > 0 {
+				v.Add(field, "%q already names %s %q; names and aliases are unique", n, strings.TrimSuffix(t.entities, "s"), owners[0])
+				return nil
+			}
 		}
 		return nil
 	}

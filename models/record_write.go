@@ -119,7 +119,7 @@ func (s *Store) WriteActor(ctx context.Context, a Actor, create bool, ifVersion 
 		return 0, err
 	}
 	return s.writeRecord(ctx, TableActors, a.ID, create, ifVersion, func(tx *Store) (SaveResult, error) {
-		if err := tx.checkNames(ctx, actorNames, a.ID, "", a.Name, a.Aliases, v); err != nil {
+		if err := tx.checkNames(ctx, a.ID, "", a.Name, a.Aliases, v); err != nil {
 			return Unchanged, err
 		}
 		if err := v.Err(); err != nil {
@@ -148,7 +148,7 @@ func (s *Store) WritePlace(ctx context.Context, p Place, create bool, ifVersion 
 				return Unchanged, err
 			}
 		}
-		if err := tx.checkNames(ctx, placeNames, p.ID, "", p.Name, p.Aliases, v); err != nil {
+		if err := tx.checkNames(ctx, p.ID, "", p.Name, p.Aliases, v); err != nil {
 			return Unchanged, err
 		}
 		if err := v.Err(); err != nil {
