@@ -5,11 +5,13 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
@@ -361,9 +363,28 @@ func TestEditorialPolicyListsVocabularies(t *testing.T) {
 	for name := range rows {
 		t.Errorf("seed/EDITORIAL.md documents %q, which is neither a declared tag nor an event type", name)
 	}
-	for _, typ := range models.EventTypes {
-		if !strings.Contains(string(spec), "        * `"+typ+"`: ") {
-			t.Errorf("openapi.yaml: EventType does not describe %q", typ)
-		}
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				EventType struct {
+					Description string   `yaml:"description"`
+					Enum        []string `yaml:"enum"`
+				} `yaml:"EventType"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(spec, &doc); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	eventType := doc.Components.Schemas.EventType
+	if diff := cmp.Diff(models.EventTypes, eventType.Enum); diff != "" {
+		t.Errorf("openapi.yaml: EventType enum (-models.EventTypes +spec):\n%s", diff)
+	}
+	var described []string
+	for _, m := range regexp.MustCompile("(?m)^\\* `([a-z_]+)`: \\S").FindAllStringSubmatch(eventType.Description, -1) {
+		described = append(described, m[1])
+	}
+	if diff := cmp.Diff(models.EventTypes, described); diff != "" {
+		t.Errorf("openapi.yaml: the types EventType's description documents (-models.EventTypes +described):\n%s", diff)
 	}
 }
