@@ -289,6 +289,8 @@ func TestSeedRejectsEditorialBreaches(t *testing.T) {
 		{"occurred after publication", "csto-2013-pa-observers-serbia-afghanistan", `date: "2013/2020-06-29"`,
 			`date: "2013/2020-06"`, "after its source was published"},
 		{"date in no quote", "csto-2000s-iran-participation", `date: "200X"`, `date: "2005"`, "is in no quote"},
+		{"date from outside context", "csto-2016-secretary-general-disputes", `date: "2016/2020-04~"`, `date: "2016/2018"`,
+			`"2018" is in no quote`},
 		{"uncertain date displayed as certain", "csto-2020-duma-pandemic-ideas", `display_date: "probably 2020, before 26 May"`,
 			`display_date: "2020, before 26 May"`, "uncertain"},
 		{"place named nowhere", "csto-2017-un-missions-south-sudan-chad", "places: []", "places: [astana]", "astana"},

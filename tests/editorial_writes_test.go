@@ -75,6 +75,13 @@ func TestWriteEditorialRules(t *testing.T) {
 			wantEditorial(t, "PATCH", r, "", "/date", "in no quote")
 			wantEditorial(t, "PATCH", r, "", "/places/0/id", "astana")
 
+			// A year the note knows only from outside the source gives no date.
+			outside := strings.Replace(strings.Replace(newEventBody("editorial-outside", "Outside"), `"date": "2020-05-26"`, `"date": "2019-06-26"`, 1),
+				`"quote": "`+lavrovQuote+`"`, `"quote": "`+lavrovQuote+`", "note": "Outside context (not used in the date): 26 June 2019."`, 1)
+			wantEditorial(t, "date from outside context", b.write(t, "POST", "/v1/events", key, jsonType, outside), "", "/date", `"2019-06-26" is in no quote`)
+			b.write(t, "POST", "/v1/events", key, jsonType, strings.Replace(outside, "Outside context (not used in the date)", "From the desk's records", 1)).
+				wantStatus(t, http.StatusCreated)
+
 			all := newEventBody("editorial-all", "All at once")
 			for _, c := range editorialBreaches {
 				if c.name != "no quote" && c.name != "no source" && c.name != "markdown in a quote" &&
