@@ -132,6 +132,7 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if !slices.Contains(ActorKinds, a.Kind) {
 			v.Add(pointer("/actors", i, "kind"), "to create actor %q, give a kind: one of %s", a.ID, strings.Join(ActorKinds, ", "))
 		}
+		s.checkNotTag(v, pointer("/actors", i, "id"), a.ID)
 		if err := s.checkNames(ctx, a.ID, pointer("/actors", i, ""), a.Name, a.Aliases, v); err != nil {
 			return err
 		}
@@ -158,6 +159,7 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if !slices.Contains(PlaceKinds, p.Kind) {
 			v.Add(pointer("/places", i, "kind"), "to create place %q, give a kind: one of %s", p.ID, strings.Join(PlaceKinds, ", "))
 		}
+		s.checkNotTag(v, pointer("/places", i, "id"), p.ID)
 		if p.Country != "" && !places[p.Country] {
 			v.Add(pointer("/places", i, "country"), "no place has the id %q", p.Country)
 		}
@@ -245,6 +247,16 @@ func (s *Store) checkNames(ctx context.Context, id, at, name string, aliases []s
 		}
 	}
 	return nil
+}
+
+// checkNotTag adds to v the id of a new actor or place that is a tag of the
+// declared vocabulary: a tag names a topic and never repeats an actor or a
+// place id (seed/EDITORIAL.md, rule 8), as CheckVocabulary requires of a
+// seed file, so that there are never two ways to ask for one thing.
+func (s *Store) checkNotTag(v *ValidationError, field, id string) {
+	if slices.Contains(s.editorial.Tags, id) {
+		v.Add(field, "%q is a tag of the declared vocabulary; an actor or place id never repeats a tag", id)
+	}
 }
 
 // bumpLinkedEvents moves the version and the time of change of every event

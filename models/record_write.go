@@ -111,6 +111,7 @@ func checkText(v *ValidationError, field, s string, required bool) {
 func (s *Store) WriteActor(ctx context.Context, a Actor, create bool, ifVersion int64) (int64, error) {
 	v := &ValidationError{In: InBody}
 	checkSlug(v, "/id", a.ID)
+	s.checkNotTag(v, "/id", a.ID)
 	checkText(v, "/name", a.Name, true)
 	if !slices.Contains(ActorKinds, a.Kind) {
 		v.Add("/kind", "%q is not one of %s", a.Kind, strings.Join(ActorKinds, ", "))
@@ -133,6 +134,7 @@ func (s *Store) WriteActor(ctx context.Context, a Actor, create bool, ifVersion 
 func (s *Store) WritePlace(ctx context.Context, p Place, create bool, ifVersion int64) (int64, error) {
 	v := &ValidationError{In: InBody}
 	checkSlug(v, "/id", p.ID)
+	s.checkNotTag(v, "/id", p.ID)
 	checkText(v, "/name", p.Name, true)
 	if !slices.Contains(PlaceKinds, p.Kind) {
 		v.Add("/kind", "%q is not one of %s", p.Kind, strings.Join(PlaceKinds, ", "))

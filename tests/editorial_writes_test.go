@@ -174,3 +174,29 @@ func TestWriteNamesAreUnique(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteIDsAreNotTags: a tag never repeats an actor or a place id (rule
+// 8), on every write that creates one, as CheckVocabulary requires of a
+// seed file: an actor or place whose id is a declared tag is a 422 naming
+// its id, and is not created.
+func TestWriteIDsAreNotTags(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+			post := func(path, body string) response { return b.write(t, "POST", path, admin, jsonType, body) }
+			wantEditorial(t, "actor", post("/v1/actors", `{"id": "peacekeeping", "name": "Peacekeepers", "kind": "body"}`),
+				"", "/id", "tag of the declared vocabulary")
+			wantEditorial(t, "place", post("/v1/places", `{"id": "central-asia", "name": "Central Asia", "kind": "region"}`),
+				"", "/id", "tag of the declared vocabulary")
+			inline := strings.Replace(newEventBody("tag-ids-inline", "Inline"), `"places": [{"id": "russia"}]`,
+				`"places": [{"id": "russia"}, {"id": "covid-19", "name": "Covid ward", "kind": "region"}]`, 1)
+			inline = strings.Replace(inline, `"quote": "`+lavrovQuote+`"`, `"quote": "`+lavrovQuote+`", "note": "Places: Covid ward."`, 1)
+			wantEditorial(t, "event creating a place", post("/v1/events", inline), "", "/places/1/id", "tag of the declared vocabulary")
+			for _, path := range []string{"/v1/actors/peacekeeping", "/v1/places/central-asia", "/v1/places/covid-19"} {
+				if got := b.get(t, path); got.status != http.StatusNotFound {
+					t.Errorf("%s: a refused write left it (GET answers %d)", path, got.status)
+				}
+			}
+		})
+	}
+}
