@@ -73,4 +73,18 @@ func TestImportCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "/events/0: /start_date") {
 		t.Errorf("bad file: got %v, want the problem of /events/0", err)
 	}
+	// The command writes through the editorial rules of seed/EDITORIAL.md,
+	// as the API does: a quote with Markdown in it is refused.
+	md := strings.Replace(doc, `"quote": "Up until 2002,`, `"quote": "[Up until 2002](#),`, 1)
+	md = strings.Replace(md, "cli-one", "cli-markdown", 1)
+	if err := os.WriteFile(file, []byte(md), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"timeline", "import", "--timeline", "csto", file}, e, &out)
+	if err == nil || !strings.Contains(err.Error(), "/events/0: /sources/0/quote") || !strings.Contains(err.Error(), "Markdown") {
+		t.Errorf("quote with Markdown: got %v, want the editorial problem of /events/0/sources/0/quote", err)
+	}
+	if _, err := store.FindEventByID(ctx, "cli-markdown"); err == nil {
+		t.Error("a refused import wrote the event")
+	}
 }

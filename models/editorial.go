@@ -34,7 +34,8 @@ type Editorial struct {
 //   - each end of the date that no quote gives (neither its year nor, for a
 //     month or a day, its month's name appears in a quote) is marked
 //     approximate or uncertain in the EDTF, or a citation note names its
-//     year, saying where it comes from;
+//     year, saying where it comes from, before any outside context (a
+//     year known only from outside the source never makes a date);
 //   - a date marked uncertain ("?") says so in its display date;
 //   - every place of the event is named (by its name or an alias) in one of
 //     its quotes or notes;
@@ -105,7 +106,7 @@ func (ed Editorial) checkDate(e Event, v *ValidationError) {
 			continue
 		}
 		year := strconv.Itoa(p.start.Year)
-		if !e.noted(year) {
+		if !e.notedFromSource(year) {
 			v.Add("/date", "%q is in no quote: mark it approximate (~) or uncertain (?), or say in a note where %s comes from",
 				raw, year)
 		}
@@ -145,6 +146,23 @@ func (e Event) quotes(words ...string) bool {
 func (e Event) noted(s string) bool {
 	for _, c := range e.Citations {
 		if strings.Contains(c.Note, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// outsideContext opens the part of a citation note that gives context from
+// outside the source ("Outside context (not used in the date): …"), which
+// seed/EDITORIAL.md forbids to use in a date.
+const outsideContext = "Outside context"
+
+// notedFromSource reports whether s appears in one of e's citation notes
+// before its outside context, if any.
+func (e Event) notedFromSource(s string) bool {
+	for _, c := range e.Citations {
+		note, _, _ := strings.Cut(c.Note, outsideContext)
+		if strings.Contains(note, s) {
 			return true
 		}
 	}

@@ -132,7 +132,8 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if !slices.Contains(ActorKinds, a.Kind) {
 			v.Add(pointer("/actors", i, "kind"), "to create actor %q, give a kind: one of %s", a.ID, strings.Join(ActorKinds, ", "))
 		}
-		if err := s.checkNames(ctx, actorNames, a.ID, pointer("/actors", i, ""), a.Name, a.Aliases, v); err != nil {
+		s.checkNotTag(v, pointer("/actors", i, "id"), a.ID)
+		if err := s.checkNames(ctx, a.ID, pointer("/actors", i, ""), a.Name, a.Aliases, v); err != nil {
 			return err
 		}
 		newActors = append(newActors, a.Actor)
@@ -158,10 +159,11 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if !slices.Contains(PlaceKinds, p.Kind) {
 			v.Add(pointer("/places", i, "kind"), "to create place %q, give a kind: one of %s", p.ID, strings.Join(PlaceKinds, ", "))
 		}
+		s.checkNotTag(v, pointer("/places", i, "id"), p.ID)
 		if p.Country != "" && !places[p.Country] {
 			v.Add(pointer("/places", i, "country"), "no place has the id %q", p.Country)
 		}
-		if err := s.checkNames(ctx, placeNames, p.ID, pointer("/places", i, ""), p.Name, p.Aliases, v); err != nil {
+		if err := s.checkNames(ctx, p.ID, pointer("/places", i, ""), p.Name, p.Aliases, v); err != nil {
 			return err
 		}
 		newPlaces = append(newPlaces, p)
@@ -211,22 +213,28 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 	return nil
 }
 
-// checkNames adds to v each of name and aliases that already names another
-// actor or place than id: names and aliases are unique, so that a filter
-// by name finds one record. at is the JSON Pointer of the record.
-func (s *Store) checkNames(ctx context.Context, t nameTable, id, at, name string, aliases []string, v *ValidationError) error {
+// checkNames adds to v each of name and aliases that already names an
+// actor or a place with another id than id: names and aliases are unique
+// across both catalogs (an actor and a place with one id, such as the state
+// and the country Russia, are one entity), as CheckNames requires of a seed
+// file, so that a name means one thing and a filter by it finds one
+// record. at is the JSON Pointer of the record.
+func (s *Store) checkNames(ctx context.Context, id, at, name string, aliases []string, v *ValidationError) error {
 	check := func(field, n string) error {
 		key := NameKey(n)
 		if key == "" {
 			return nil
 		}
-		var owners []string
-		if err := s.db.WithContext(ctx).Raw("SELECT "+t.owner+" FROM "+t.names+" WHERE name_key = ? AND "+t.owner+" <> ?",
-			key, id).Scan(&owners).Error; err != nil {
-			return err
-		}
-		if len(owners) > 0 {
-			v.Add(field, "%q already names %s %q; names and aliases are unique", n, strings.TrimSuffix(t.entities, "s"), owners[0])
+		for _, t := range []nameTable{actorNames, placeNames} {
+			var owners []string
+			if err := s.db.WithContext(ctx).Raw("SELECT "+t.owner+" FROM "+t.names+" WHERE name_key = ? AND "+t.owner+" <> ?",
+				key, id).Scan(&owners).Error; err != nil {
+				return err
+			}
+			if len(owners) > 0 {
+				v.Add(field, "%q already names %s %q; names and aliases are unique", n, strings.TrimSuffix(t.entities, "s"), owners[0])
+				return nil
+			}
 		}
 		return nil
 	}
@@ -239,6 +247,16 @@ func (s *Store) checkNames(ctx context.Context, t nameTable, id, at, name string
 		}
 	}
 	return nil
+}
+
+// checkNotTag adds to v the id of a new actor or place that is a tag of the
+// declared vocabulary: a tag names a topic and never repeats an actor or a
+// place id (seed/EDITORIAL.md, rule 8), as CheckVocabulary requires of a
+// seed file, so that there are never two ways to ask for one thing.
+func (s *Store) checkNotTag(v *ValidationError, field, id string) {
+	if slices.Contains(s.editorial.Tags, id) {
+		v.Add(field, "%q is a tag of the declared vocabulary; an actor or place id never repeats a tag", id)
+	}
 }
 
 // bumpLinkedEvents moves the version and the time of change of every event

@@ -111,6 +111,7 @@ func checkText(v *ValidationError, field, s string, required bool) {
 func (s *Store) WriteActor(ctx context.Context, a Actor, create bool, ifVersion int64) (int64, error) {
 	v := &ValidationError{In: InBody}
 	checkSlug(v, "/id", a.ID)
+	s.checkNotTag(v, "/id", a.ID)
 	checkText(v, "/name", a.Name, true)
 	if !slices.Contains(ActorKinds, a.Kind) {
 		v.Add("/kind", "%q is not one of %s", a.Kind, strings.Join(ActorKinds, ", "))
@@ -119,7 +120,7 @@ func (s *Store) WriteActor(ctx context.Context, a Actor, create bool, ifVersion 
 		return 0, err
 	}
 	return s.writeRecord(ctx, TableActors, a.ID, create, ifVersion, func(tx *Store) (SaveResult, error) {
-		if err := tx.checkNames(ctx, actorNames, a.ID, "", a.Name, a.Aliases, v); err != nil {
+		if err := tx.checkNames(ctx, a.ID, "", a.Name, a.Aliases, v); err != nil {
 			return Unchanged, err
 		}
 		if err := v.Err(); err != nil {
@@ -133,6 +134,7 @@ func (s *Store) WriteActor(ctx context.Context, a Actor, create bool, ifVersion 
 func (s *Store) WritePlace(ctx context.Context, p Place, create bool, ifVersion int64) (int64, error) {
 	v := &ValidationError{In: InBody}
 	checkSlug(v, "/id", p.ID)
+	s.checkNotTag(v, "/id", p.ID)
 	checkText(v, "/name", p.Name, true)
 	if !slices.Contains(PlaceKinds, p.Kind) {
 		v.Add("/kind", "%q is not one of %s", p.Kind, strings.Join(PlaceKinds, ", "))
@@ -148,7 +150,7 @@ func (s *Store) WritePlace(ctx context.Context, p Place, create bool, ifVersion 
 				return Unchanged, err
 			}
 		}
-		if err := tx.checkNames(ctx, placeNames, p.ID, "", p.Name, p.Aliases, v); err != nil {
+		if err := tx.checkNames(ctx, p.ID, "", p.Name, p.Aliases, v); err != nil {
 			return Unchanged, err
 		}
 		if err := v.Err(); err != nil {

@@ -5,11 +5,13 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/csto-timeline/timeline/models"
 	"github.com/csto-timeline/timeline/seed"
@@ -287,6 +289,8 @@ func TestSeedRejectsEditorialBreaches(t *testing.T) {
 		{"occurred after publication", "csto-2013-pa-observers-serbia-afghanistan", `date: "2013/2020-06-29"`,
 			`date: "2013/2020-06"`, "after its source was published"},
 		{"date in no quote", "csto-2000s-iran-participation", `date: "200X"`, `date: "2005"`, "is in no quote"},
+		{"date from outside context", "csto-2016-secretary-general-disputes", `date: "2016/2020-04~"`, `date: "2016/2018"`,
+			`"2018" is in no quote`},
 		{"uncertain date displayed as certain", "csto-2020-duma-pandemic-ideas", `display_date: "probably 2020, before 26 May"`,
 			`display_date: "2020, before 26 May"`, "uncertain"},
 		{"place named nowhere", "csto-2017-un-missions-south-sudan-chad", "places: []", "places: [astana]", "astana"},
@@ -361,9 +365,28 @@ func TestEditorialPolicyListsVocabularies(t *testing.T) {
 	for name := range rows {
 		t.Errorf("seed/EDITORIAL.md documents %q, which is neither a declared tag nor an event type", name)
 	}
-	for _, typ := range models.EventTypes {
-		if !strings.Contains(string(spec), "        * `"+typ+"`: ") {
-			t.Errorf("openapi.yaml: EventType does not describe %q", typ)
-		}
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				EventType struct {
+					Description string   `yaml:"description"`
+					Enum        []string `yaml:"enum"`
+				} `yaml:"EventType"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(spec, &doc); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	eventType := doc.Components.Schemas.EventType
+	if diff := cmp.Diff(models.EventTypes, eventType.Enum); diff != "" {
+		t.Errorf("openapi.yaml: EventType enum (-models.EventTypes +spec):\n%s", diff)
+	}
+	var described []string
+	for _, m := range regexp.MustCompile("(?m)^\\* `([a-z_]+)`: \\S").FindAllStringSubmatch(eventType.Description, -1) {
+		described = append(described, m[1])
+	}
+	if diff := cmp.Diff(models.EventTypes, described); diff != "" {
+		t.Errorf("openapi.yaml: the types EventType's description documents (-models.EventTypes +described):\n%s", diff)
 	}
 }

@@ -75,6 +75,13 @@ func TestWriteEditorialRules(t *testing.T) {
 			wantEditorial(t, "PATCH", r, "", "/date", "in no quote")
 			wantEditorial(t, "PATCH", r, "", "/places/0/id", "astana")
 
+			// A year the note knows only from outside the source gives no date.
+			outside := strings.Replace(strings.Replace(newEventBody("editorial-outside", "Outside"), `"date": "2020-05-26"`, `"date": "2019-06-26"`, 1),
+				`"quote": "`+lavrovQuote+`"`, `"quote": "`+lavrovQuote+`", "note": "Outside context (not used in the date): 26 June 2019."`, 1)
+			wantEditorial(t, "date from outside context", b.write(t, "POST", "/v1/events", key, jsonType, outside), "", "/date", `"2019-06-26" is in no quote`)
+			b.write(t, "POST", "/v1/events", key, jsonType, strings.Replace(outside, "Outside context (not used in the date)", "From the desk's records", 1)).
+				wantStatus(t, http.StatusCreated)
+
 			all := newEventBody("editorial-all", "All at once")
 			for _, c := range editorialBreaches {
 				if c.name != "no quote" && c.name != "no source" && c.name != "markdown in a quote" &&
@@ -119,4 +126,77 @@ func wantEditorial(t *testing.T, what string, r response, prefix, pointer, reaso
 		}
 	}
 	t.Errorf("%s: got invalid_params %+v, want %s%s with a reason containing %q", what, p.InvalidParams, prefix, pointer, reason)
+}
+
+// TestWriteNamesAreUnique: names are names (rule 7) on every write path,
+// as the seed loader requires of a file (models.CheckNames). A name or
+// alias that already names another actor or place, of either catalog and
+// in any case, is a 422 naming the field, whether the record is written
+// alone (POST, PATCH), created inside an event write or by an import; an
+// actor and a place with one id (the state and the country Russia) are one
+// entity and may share names.
+func TestWriteNamesAreUnique(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+			post := func(path, body string) response { return b.write(t, "POST", path, admin, jsonType, body) }
+			wantEditorial(t, "actor named like a place", post("/v1/actors", `{"id": "moscow-city-hall", "name": "Moscow", "kind": "body"}`),
+				"", "/name", `already names place "moscow"`)
+			wantEditorial(t, "place aliased like an actor", post("/v1/places",
+				`{"id": "csto-seat", "name": "CSTO seat", "kind": "city", "country": "russia", "aliases": ["odkb"]}`),
+				"", "/aliases/0", `already names actor "csto"`)
+			wantEditorial(t, "actor aliased like an actor", post("/v1/actors",
+				`{"id": "s-lavrov", "name": "S. V. Lavrov", "kind": "person", "aliases": ["LAVROV"]}`),
+				"", "/aliases/0", `already names actor "sergey-lavrov"`)
+
+			russia := b.get(t, "/v1/actors/russia")
+			r := b.write(t, "PATCH", "/v1/actors/russia", admin, mergeType, `{"aliases": ["Russian Federation", "Россия", "Moscow"]}`,
+				"If-Match", russia.etag())
+			wantEditorial(t, "PATCH actor with a place's alias", r, "", "/aliases/2", `already names place "moscow"`)
+			b.write(t, "PATCH", "/v1/actors/russia", admin, mergeType, `{"aliases": ["Russian Federation", "Россия", "RF"]}`,
+				"If-Match", russia.etag()).wantStatus(t, http.StatusOK)
+
+			inline := strings.Replace(newEventBody("names-inline", "Inline"), `{"id": "csto", "role": "speaker"}`,
+				`{"id": "bishkek-mayor", "role": "speaker", "name": "bishkek", "kind": "body"}`, 1)
+			wantEditorial(t, "event creating an actor named like a place", post("/v1/events", inline),
+				"", "/actors/0/name", `already names place "bishkek"`)
+			withPlace := strings.Replace(newEventBody("names-import", "Import"), `"places": [{"id": "russia"}]`,
+				`"places": [{"id": "russia"}, {"id": "putin-town", "name": "putin", "kind": "city", "country": "russia"}]`, 1)
+			withPlace = strings.Replace(withPlace, `"quote": "`+lavrovQuote+`"`, `"quote": "`+lavrovQuote+`", "note": "Places: putin."`, 1)
+			line := strings.Replace(strings.ReplaceAll(withPlace, "\n", " "), `"date": `, `"edtf": `, 1)
+			_, r = b.importFile(t, admin, "csto", "", ndjsonType, line+"\n")
+			wantEditorial(t, "import creating a place named like an actor", r, "line 1: ", "/places/1/name", `already names actor "vladimir-putin"`)
+			for _, id := range []string{"/v1/actors/moscow-city-hall", "/v1/places/csto-seat", "/v1/actors/bishkek-mayor", "/v1/places/putin-town"} {
+				if got := b.get(t, id); got.status != http.StatusNotFound {
+					t.Errorf("%s: a refused write left it (GET answers %d)", id, got.status)
+				}
+			}
+		})
+	}
+}
+
+// TestWriteIDsAreNotTags: a tag never repeats an actor or a place id (rule
+// 8), on every write that creates one, as CheckVocabulary requires of a
+// seed file: an actor or place whose id is a declared tag is a 422 naming
+// its id, and is not created.
+func TestWriteIDsAreNotTags(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			admin := b.newKey(t, models.ScopeTimelinesAdmin, "", 0)
+			post := func(path, body string) response { return b.write(t, "POST", path, admin, jsonType, body) }
+			wantEditorial(t, "actor", post("/v1/actors", `{"id": "peacekeeping", "name": "Peacekeepers", "kind": "body"}`),
+				"", "/id", "tag of the declared vocabulary")
+			wantEditorial(t, "place", post("/v1/places", `{"id": "central-asia", "name": "Central Asia", "kind": "region"}`),
+				"", "/id", "tag of the declared vocabulary")
+			inline := strings.Replace(newEventBody("tag-ids-inline", "Inline"), `"places": [{"id": "russia"}]`,
+				`"places": [{"id": "russia"}, {"id": "covid-19", "name": "Covid ward", "kind": "region"}]`, 1)
+			inline = strings.Replace(inline, `"quote": "`+lavrovQuote+`"`, `"quote": "`+lavrovQuote+`", "note": "Places: Covid ward."`, 1)
+			wantEditorial(t, "event creating a place", post("/v1/events", inline), "", "/places/1/id", "tag of the declared vocabulary")
+			for _, path := range []string{"/v1/actors/peacekeeping", "/v1/places/central-asia", "/v1/places/covid-19"} {
+				if got := b.get(t, path); got.status != http.StatusNotFound {
+					t.Errorf("%s: a refused write left it (GET answers %d)", path, got.status)
+				}
+			}
+		})
+	}
 }
