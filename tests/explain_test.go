@@ -938,6 +938,10 @@ type explainStatement struct {
 
 type explainCaptureKey struct{}
 
+// explainNamesRunKey, set in a capturing context, lets the name lookups
+// run (see explainCapture).
+type explainNamesRunKey struct{}
+
 // explainCapture registers a GORM callback on db that records the queries
 // run with a capturing context instead of running them (each is sent as
 // SELECT * FROM (query) LIMIT 0, which plans it but reads nothing), so
@@ -951,6 +955,9 @@ func explainCapture(db *gorm.DB) (func(context.Context, func(context.Context) er
 		}
 		query := tx.Statement.SQL.String()
 		*got = append(*got, explainStatement{sql: query, vars: append([]any(nil), tx.Statement.Vars...)})
+		if tx.Statement.Context.Value(explainNamesRunKey{}) != nil && strings.Contains(query, "name_key IN") {
+			return // the lookup of actor and place names runs, so that the statements after it see the ids
+		}
 		tx.Statement.SQL.Reset()
 		tx.Statement.SQL.WriteString("SELECT * FROM (" + query + ") AS explain_capture LIMIT 0")
 	})
