@@ -183,7 +183,9 @@ func yearCountsFrom(f EventFilter) (string, []any) {
 	if len(values) == 0 {
 		w.add("FALSE") // an actor or place name that answers to nothing
 	} else {
-		w.add("dim = ? AND value IN ?", dim, values)
+		// dim is a constant, written into the SQL so that a generic
+		// plan of a prepared statement still knows the dimension.
+		w.add("dim = '"+dim+"' AND value IN ?", values)
 	}
 	q := "SELECT first_year, last_year, n FROM event_year_counts WHERE " + w.String() +
 		" UNION ALL SELECT first_year, last_year, n FROM event_year_deltas WHERE " + w.String()

@@ -120,14 +120,13 @@ func spanWindow(f EventFilter) (lo, hi int) {
 func datedFacet(dim, nameTable string, f EventFilter) (string, []any) {
 	lo, hi := spanWindow(f)
 	c, d := spanCond(f, "c"), spanCond(f, "d")
-	args := []any{dim, lo, hi}
+	args := []any{lo, hi}
 	args = append(args, c.args...)
-	args = append(args, dim)
 	args = append(args, d.args...)
 	sum := "SELECT u.value AS value, CAST(SUM(u.n) AS BIGINT) AS count FROM (" +
-		"SELECT c.value AS value, c.n AS n FROM " + spanClasses + " k JOIN event_year_counts c ON c.dim = ? " +
+		"SELECT c.value AS value, c.n AS n FROM " + spanClasses + " k JOIN event_year_counts c ON c.dim = '" + dim + "' " +
 		"AND c.span_class = k.k AND c.first_year > ? - k.w AND c.first_year <= ? WHERE " + c.String() +
-		" UNION ALL SELECT d.value, d.n FROM event_year_deltas d WHERE d.dim = ? AND " + d.String() +
+		" UNION ALL SELECT d.value, d.n FROM event_year_deltas d WHERE d.dim = '" + dim + "' AND " + d.String() +
 		") u GROUP BY u.value HAVING SUM(u.n) > 0"
 	if nameTable == "" {
 		return "SELECT x.value AS value, '' AS name, x.count AS count FROM (" + sum + ") x", args
