@@ -137,21 +137,55 @@ func (f *countFolder) close() {
 	f.wg.Wait()
 }
 
-// yearCountsFrom is the counts of events by (first_year, last_year) with
-// their pending deltas, for the timelines, types or statuses of f (at most
-// one of these dimensions; see summarized): a subquery yielding
-// first_year, last_year and n, and its arguments.
-func yearCountsFrom(f EventFilter) (string, []any) {
-	w := &sqlWhere{}
+// yearDim is the dimension of event_year_counts that answers f and its
+// values (see summarized): 'all' with no value, or the one of timeline,
+// type, status, actor, place and tag that f filters by. The values of
+// timelines, types and statuses partition the events, so their counts add
+// up; an event can link several actors, places or tags, so those answer
+// only for one value (or none, which matches no event).
+func yearDim(f EventFilter) (string, []string) {
 	switch {
 	case len(f.Timelines) > 0:
-		w.add("dim = 'timeline' AND value IN ?", f.Timelines)
+		return "timeline", f.Timelines
 	case len(f.Types) > 0:
-		w.add("dim = 'type' AND value IN ?", f.Types)
+		return "type", f.Types
 	case len(f.Statuses) > 0:
-		w.add("dim = 'status' AND value IN ?", f.Statuses)
-	default:
-		w.add("dim = 'all' AND value = ''")
+		return "status", f.Statuses
+	case len(f.Actors) > 0:
+		return "actor", f.actorIDs
+	case len(f.Places) > 0:
+		return "place", f.placeIDs
+	case len(f.Tags) > 0:
+		return "tag", distinct(f.Tags)
+	}
+	return "all", []string{""}
+}
+
+// distinct returns values without repeats, in their first order.
+func distinct(values []string) []string {
+	seen := make(map[string]bool, len(values))
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// yearCountsFrom is the counts of events by (first_year, last_year) with
+// their pending deltas, for the dimension of f (see yearDim): a subquery
+// yielding first_year, last_year and n, and its arguments.
+func yearCountsFrom(f EventFilter) (string, []any) {
+	dim, values := yearDim(f)
+	w := &sqlWhere{}
+	if len(values) == 0 {
+		w.add("FALSE") // an actor or place name that answers to nothing
+	} else {
+		// dim is a constant, written into the SQL so that a generic
+		// plan of a prepared statement still knows the dimension.
+		w.add("dim = '"+dim+"' AND value IN ?", values)
 	}
 	q := "SELECT first_year, last_year, n FROM event_year_counts WHERE " + w.String() +
 		" UNION ALL SELECT first_year, last_year, n FROM event_year_deltas WHERE " + w.String()
@@ -167,18 +201,26 @@ func linkCount(kind, col string) string {
 
 // summarized reports whether the year counts answer f exactly: f filters
 // by nothing but years, whole-year date bounds and at most one of
-// timelines, types and statuses.
+// timelines, types, statuses, one actor, one place or one tag (actors and
+// places resolved to ids, see resolveNames). Anything else (two of these
+// dimensions, two actors, a search, a mid-year date) counts the events.
 func summarized(f EventFilter) bool {
-	if len(f.Actors) > 0 || len(f.Places) > 0 || len(f.Tags) > 0 || !f.Query.IsZero() || !f.UpdatedSince.IsZero() {
+	if !f.Query.IsZero() || !f.UpdatedSince.IsZero() {
+		return false
+	}
+	if (len(f.Actors) > 0 || len(f.Places) > 0) && !f.resolved {
 		return false
 	}
 	dims := 0
-	for _, d := range [][]string{f.Timelines, f.Types, f.Statuses} {
+	for _, d := range [][]string{f.Timelines, f.Types, f.Statuses, f.Actors, f.Places, f.Tags} {
 		if len(d) > 0 {
 			dims++
 		}
 	}
 	if dims > 1 {
+		return false
+	}
+	if dim, values := yearDim(f); (dim == "actor" || dim == "place" || dim == "tag") && len(values) > 1 {
 		return false
 	}
 	if !f.From.IsZero() && f.From != yearStart(f.From.Year) {
@@ -189,40 +231,11 @@ func summarized(f EventFilter) bool {
 
 // countYearsSummarized is CountEventsByYear for a filter that summarized
 // accepts, from the year counts: its cost is the number of distinct
-// (timeline, type, status, first year, last year), not of events.
+// (value, first year, last year) of its dimension, not of events.
 func (s *Store) countYearsSummarized(ctx context.Context, f EventFilter) ([]YearCount, int, error) {
 	from, fromArgs := yearCountsFrom(f)
 	g := "(SELECT first_year, last_year, SUM(n) AS n FROM (" + from + ") u GROUP BY first_year, last_year HAVING SUM(n) <> 0) g"
-	// cond is the event condition of f's dates on a group: an event
-	// matches exactly when its group does, the years being whole.
-	cond := &sqlWhere{}
-	if len(f.Years) > 0 {
-		if f.Within {
-			cond.add("g.first_year = g.last_year AND g.first_year IN ?", f.Years)
-		} else {
-			var ors []string
-			var args []any
-			for _, y := range f.Years {
-				ors = append(ors, "(g.first_year <= ? AND g.last_year >= ?)")
-				args = append(args, y, y)
-			}
-			cond.add("("+strings.Join(ors, " OR ")+")", args...)
-		}
-	}
-	if !f.From.IsZero() {
-		if f.Within {
-			cond.add("g.first_year >= ?", f.From.Year)
-		} else {
-			cond.add("g.last_year >= ?", f.From.Year)
-		}
-	}
-	if !f.To.IsZero() {
-		if f.Within {
-			cond.add("g.last_year <= ?", f.To.Year)
-		} else {
-			cond.add("g.first_year <= ?", f.To.Year)
-		}
-	}
+	cond := spanCond(f, "g")
 	yearJoin := "y.year >= g.first_year AND y.year <= g.last_year"
 	if f.Within {
 		yearJoin = "y.year = g.first_year AND g.last_year = g.first_year"
@@ -277,4 +290,39 @@ func (s *Store) countYearsSummarized(ctx context.Context, f EventFilter) ([]Year
 		return nil, 0, translate(err)
 	}
 	return counts, int(n), nil
+}
+
+// spanCond is the condition of f's dates on the rows of a year count
+// aliased t (a constant): an event matches exactly when its (first year,
+// last year) row does, the years being whole (see summarized).
+func spanCond(f EventFilter, t string) *sqlWhere {
+	cond := &sqlWhere{}
+	if len(f.Years) > 0 {
+		if f.Within {
+			cond.add(t+".first_year = "+t+".last_year AND "+t+".first_year IN ?", f.Years)
+		} else {
+			var ors []string
+			var args []any
+			for _, y := range f.Years {
+				ors = append(ors, "("+t+".first_year <= ? AND "+t+".last_year >= ?)")
+				args = append(args, y, y)
+			}
+			cond.add("("+strings.Join(ors, " OR ")+")", args...)
+		}
+	}
+	if !f.From.IsZero() {
+		if f.Within {
+			cond.add(t+".first_year >= ?", f.From.Year)
+		} else {
+			cond.add(t+".last_year >= ?", f.From.Year)
+		}
+	}
+	if !f.To.IsZero() {
+		if f.Within {
+			cond.add(t+".last_year <= ?", f.To.Year)
+		} else {
+			cond.add(t+".first_year <= ?", f.To.Year)
+		}
+	}
+	return cond
 }

@@ -181,12 +181,12 @@ type YearCount struct {
 // matching events.
 func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCount, int, error) {
 	f.After = nil
-	if summarized(f) {
-		return s.countYearsSummarized(ctx, f)
-	}
 	f, err := s.resolveNames(ctx, f)
 	if err != nil {
 		return nil, 0, err
+	}
+	if summarized(f) {
+		return s.countYearsSummarized(ctx, f)
 	}
 	w := s.where(f)
 	s.indexHint(w, f)

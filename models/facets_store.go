@@ -34,21 +34,21 @@ type Facets struct {
 // GROUP BY of one facet over events e; constants.
 // The summary of each is the same count over the whole dataset, from the
 // counts that migration 0011 keeps (see counts_store.go).
-var facetQueries = []struct{ name, selectJoin, group, summary string }{
-	{"type", "SELECT e.type AS value, '' AS name, count(*) AS count FROM events e", "e.type", valueCounts("type")},
-	{"status", "SELECT e.status AS value, '' AS name, count(*) AS count FROM events e", "e.status", valueCounts("status")},
+var facetQueries = []struct{ name, selectJoin, group, summary, names string }{
+	{"type", "SELECT e.type AS value, '' AS name, count(*) AS count FROM events e", "e.type", valueCounts("type"), ""},
+	{"status", "SELECT e.status AS value, '' AS name, count(*) AS count FROM events e", "e.status", valueCounts("status"), ""},
 	{"actor", "SELECT a.id AS value, a.name AS name, count(*) AS count FROM events e " +
 		"JOIN event_actors fa ON fa.event_id = e.id JOIN actors a ON a.id = fa.actor_id", "a.id, a.name",
 		"SELECT a.id AS value, a.name AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf("actor") +
-			" JOIN actors a ON a.id = u.key GROUP BY a.id, a.name HAVING SUM(u.n) > 0"},
+			" JOIN actors a ON a.id = u.key GROUP BY a.id, a.name HAVING SUM(u.n) > 0", "actors"},
 	{"place", "SELECT p.id AS value, p.name AS name, count(*) AS count FROM events e " +
 		"JOIN event_places fp ON fp.event_id = e.id JOIN places p ON p.id = fp.place_id", "p.id, p.name",
 		"SELECT p.id AS value, p.name AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf("place") +
-			" JOIN places p ON p.id = u.key GROUP BY p.id, p.name HAVING SUM(u.n) > 0"},
+			" JOIN places p ON p.id = u.key GROUP BY p.id, p.name HAVING SUM(u.n) > 0", "places"},
 	{"tag", "SELECT ft.tag AS value, '' AS name, count(*) AS count FROM events e " +
 		"JOIN event_tags ft ON ft.event_id = e.id", "ft.tag",
 		"SELECT u.key AS value, '' AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf("tag") +
-			" GROUP BY u.key HAVING SUM(u.n) > 0"},
+			" GROUP BY u.key HAVING SUM(u.n) > 0", ""},
 }
 
 // valueCounts counts all events by one of their fields (a constant kind
@@ -68,8 +68,71 @@ func linkCountsOf(kind string) string {
 // unfilteredFacets reports whether f selects every event, so that the
 // facets are the kept counts.
 func unfilteredFacets(f EventFilter) bool {
+	return datedFacets(f) && len(f.Years) == 0 && f.From.IsZero() && f.To.IsZero()
+}
+
+// datedFacets reports whether f filters by whole years at most (years,
+// whole-year from/to, match), so that the facets are the year counts of
+// each dimension whose spans meet f's dates (migration 0013).
+func datedFacets(f EventFilter) bool {
 	return summarized(f) && len(f.Timelines) == 0 && len(f.Types) == 0 && len(f.Statuses) == 0 &&
-		len(f.Years) == 0 && f.From.IsZero() && f.To.IsZero()
+		len(f.Actors) == 0 && len(f.Places) == 0 && len(f.Tags) == 0
+}
+
+// spanClasses is each span_class of event_year_counts (migration 0013)
+// with the bound w of its spans: a row of class k has last_year -
+// first_year < w, so it meets a year Y only if first_year > Y - w.
+const spanClasses = "(SELECT 0 AS k, 1 AS w UNION ALL SELECT 1, 2 UNION ALL SELECT 2, 4 UNION ALL SELECT 3, 8 " +
+	"UNION ALL SELECT 4, 16 UNION ALL SELECT 5, 32 UNION ALL SELECT 6, 64 UNION ALL SELECT 7, 128 " +
+	"UNION ALL SELECT 8, 256 UNION ALL SELECT 9, 512 UNION ALL SELECT 10, " + farYears + ")"
+
+// farYears is beyond any year's distance from another (dates have at most
+// four-digit years): the open end of a window.
+const farYears = "100000"
+
+// spanWindow is the first and last year of f's dates: a row of the year
+// counts meets them only if its span meets [lo, hi].
+func spanWindow(f EventFilter) (lo, hi int) {
+	lo, hi = -100000, 100000
+	for i, y := range f.Years {
+		if i == 0 || y < lo {
+			lo = y
+		}
+		if i == 0 || y > hi {
+			hi = y
+		}
+	}
+	if !f.From.IsZero() && (len(f.Years) == 0 || f.From.Year > lo) {
+		lo = f.From.Year
+	}
+	if !f.To.IsZero() && (len(f.Years) == 0 || f.To.Year < hi) {
+		hi = f.To.Year
+	}
+	return lo, hi
+}
+
+// datedFacet is the facet of one dimension (a constant of
+// event_year_counts) over the events f's dates select, for a filter that
+// datedFacets accepts: the year count rows of that dimension whose spans
+// meet the dates, with their pending deltas, summed by value. Each span
+// class is one index range of first_year (see spanClasses), so the rows
+// read are about the rows that count, not every row that starts earlier.
+func datedFacet(dim, nameTable string, f EventFilter) (string, []any) {
+	lo, hi := spanWindow(f)
+	c, d := spanCond(f, "c"), spanCond(f, "d")
+	args := []any{lo, hi}
+	args = append(args, c.args...)
+	args = append(args, d.args...)
+	sum := "SELECT u.value AS value, CAST(SUM(u.n) AS BIGINT) AS count FROM (" +
+		"SELECT c.value AS value, c.n AS n FROM " + spanClasses + " k JOIN event_year_counts c ON c.dim = '" + dim + "' " +
+		"AND c.span_class = k.k AND c.first_year > ? - k.w AND c.first_year <= ? WHERE " + c.String() +
+		" UNION ALL SELECT d.value, d.n FROM event_year_deltas d WHERE d.dim = '" + dim + "' AND " + d.String() +
+		") u GROUP BY u.value HAVING SUM(u.n) > 0"
+	if nameTable == "" {
+		return "SELECT x.value AS value, '' AS name, x.count AS count FROM (" + sum + ") x", args
+	}
+	return "SELECT x.value AS value, t.name AS name, x.count AS count FROM (" + sum + ") x JOIN " +
+		nameTable + " t ON t.id = x.value", args
 }
 
 // CountFacets counts the events matching f by year, type, status, actor,
@@ -93,15 +156,22 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 			return err
 		}
 		out.Events, out.Years = total, years
-		unfiltered := unfilteredFacets(f)
+		unfiltered, dated := unfilteredFacets(f), datedFacets(f)
 		for _, q := range facetQueries {
 			counts := []FacetCount{}
-			if unfiltered {
+			switch {
+			case unfiltered:
 				// The whole dataset: the kept counts, O(values).
 				if err := tx.Raw(q.summary).Scan(&counts).Error; err != nil {
 					return err
 				}
-			} else {
+			case dated:
+				// Whole years: the year counts whose spans meet them.
+				query, args := datedFacet(q.name, q.names, f)
+				if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
+					return err
+				}
+			default:
 				w := ts.where(f)
 				ts.indexHint(w, f)
 				if err := tx.Raw(q.selectJoin+" WHERE "+w.String()+" GROUP BY "+q.group, w.args...).

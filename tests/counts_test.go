@@ -13,7 +13,7 @@ import (
 	"github.com/csto-timeline/timeline/models"
 )
 
-// The counts of migration 0011 (event_year_counts, link_counts and their
+// The counts of migrations 0011 and 0013 (event_year_counts, link_counts and their
 // deltas) must equal a recount from the events after every kind of write.
 
 // keptCounts reads the kept counts with their pending deltas, as the
@@ -44,11 +44,18 @@ func recount(t *testing.T, b *backend) []string {
 	}
 	years := "SELECT %s AS dim, %s AS value, " + fmt.Sprintf(year, "start_date") + " AS y1, " +
 		fmt.Sprintf(year, "end_date") + " AS y2 FROM events"
+	// The links by their events' years (migration 0013), from the events'
+	// dates rather than the link rows' copies.
+	links := "SELECT %s AS dim, l.%s AS value, " + fmt.Sprintf(year, "e.start_date") + " AS y1, " +
+		fmt.Sprintf(year, "e.end_date") + " AS y2 FROM %s l JOIN events e ON e.id = l.event_id"
 	var out []string
 	if err := b.store.DB().Raw(`SELECT 'year ' || dim || ' ' || value || ' ' ||
 			CAST(y1 AS text) || '-' || CAST(y2 AS text) || ' = ' || CAST(count(*) AS text)
 		FROM (` + fmt.Sprintf(years, "'all'", "''") + ` UNION ALL ` + fmt.Sprintf(years, "'timeline'", "timeline_id") +
-		` UNION ALL ` + fmt.Sprintf(years, "'type'", "type") + ` UNION ALL ` + fmt.Sprintf(years, "'status'", "status") + `) e
+		` UNION ALL ` + fmt.Sprintf(years, "'type'", "type") + ` UNION ALL ` + fmt.Sprintf(years, "'status'", "status") +
+		` UNION ALL ` + fmt.Sprintf(links, "'actor'", "actor_id", "event_actors") +
+		` UNION ALL ` + fmt.Sprintf(links, "'place'", "place_id", "event_places") +
+		` UNION ALL ` + fmt.Sprintf(links, "'tag'", "tag", "event_tags") + `) e
 		GROUP BY dim, value, y1, y2
 		UNION ALL SELECT 'timeline ' || timeline_id || ' = ' || CAST(count(*) AS text) FROM events GROUP BY timeline_id
 		UNION ALL SELECT 'type ' || type || ' = ' || CAST(count(*) AS text) FROM events GROUP BY type
@@ -106,6 +113,8 @@ func TestCountsFollowWrites(t *testing.T) {
 			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-one", "2020-05-26", "statement", csto, `"test-tag"`)).wantStatus(t, 201)
 			b.write(t, "POST", "/v1/events", admin, jsonType, body("count-span", "1991/2005", "decision", csto+","+belarus, `"test-tag", "synthetic"`)).wantStatus(t, 201)
 			wantExactCounts(t, b, "create")
+			wantSameYears(t, b, "create")
+			wantSameFacets(t, b, "create")
 
 			// Edits: the date (its years), the type, the actors and tags.
 			r := b.write(t, "PATCH", "/v1/events/count-one", admin, mergeType,
@@ -114,13 +123,19 @@ func TestCountsFollowWrites(t *testing.T) {
 			r = b.write(t, "PATCH", "/v1/events/count-span", admin, mergeType, `{"date": "1992/2010"}`, "If-Match", `"v1"`)
 			r.wantStatus(t, 200)
 			wantExactCounts(t, b, "edit")
+			wantSameYears(t, b, "edit")
+			wantSameFacets(t, b, "edit")
 
 			// Retraction, then restoration with a PUT naming the retraction.
 			b.write(t, "DELETE", "/v1/events/count-span", admin, "", "", "If-Match", `"v2"`).wantStatus(t, 204)
 			wantExactCounts(t, b, "retract")
+			wantSameYears(t, b, "retract")
+			wantSameFacets(t, b, "retract")
 			b.write(t, "PUT", "/v1/events/count-span", admin, jsonType, body("count-span", "1991/2005", "decision", belarus, `"biosecurity"`),
 				"If-Match", `"v3"`).wantStatus(t, 200)
 			wantExactCounts(t, b, "restore")
+			wantSameYears(t, b, "restore")
+			wantSameFacets(t, b, "restore")
 
 			// An import that adds, changes and retracts (mode=replace).
 			export := string(b.get(t, "/v1/events.ndjson?timeline=csto").body)
@@ -134,12 +149,14 @@ func TestCountsFollowWrites(t *testing.T) {
 			wantExactCounts(t, b, "import")
 
 			wantSameYears(t, b, "import")
+			wantSameFacets(t, b, "import")
 
 			if err := b.store.FoldCounts(ctx); err != nil {
 				t.Fatalf("fold: %v", err)
 			}
 			wantExactCounts(t, b, "fold")
 			wantSameYears(t, b, "fold")
+			wantSameFacets(t, b, "fold")
 			if b.name == models.DialectPostgres {
 				var pending int
 				b.store.DB().Raw("SELECT (SELECT count(*) FROM event_year_deltas) + (SELECT count(*) FROM link_count_deltas)").Scan(&pending)
@@ -206,10 +223,16 @@ func TestCountsConcurrentWriters(t *testing.T) {
 	wantExactCounts(t, b, "fold")
 }
 
-// wantSameYears checks that the year histograms read from the kept counts
-// equal those counted over the events: the same filter with an
-// UpdatedSince that every event passes is counted over the events.
-func wantSameYears(t *testing.T, b *backend, after string) {
+// everUpdated is an UpdatedSince that every event passes: a filter with it
+// is counted over the events, not read from the kept counts. (The zero
+// time would not do: it means no filter.)
+var everUpdated = time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)
+
+// countedFilters are the filters whose histograms and facets the kept
+// counts answer, or (two actors, two dimensions) must leave to a count
+// over the events; every one is compared with the same count over the
+// events.
+func countedFilters(t *testing.T) []models.EventFilter {
 	t.Helper()
 	day := func(s string) models.Date {
 		d, err := models.ParseDate(s)
@@ -218,7 +241,7 @@ func wantSameYears(t *testing.T, b *backend, after string) {
 		}
 		return d
 	}
-	for _, f := range []models.EventFilter{
+	return []models.EventFilter{
 		{},
 		{From: day("1990-01-01"), To: day("2009-12-31")},
 		{From: day("1995-01-01")},
@@ -229,20 +252,64 @@ func wantSameYears(t *testing.T, b *backend, after string) {
 		{Types: []string{"statement", "decision"}},
 		{Statuses: []string{"occurred"}, From: day("2000-01-01")},
 		{Timelines: []string{"csto"}, Years: []int{2020}},
-	} {
+		// One actor, place or tag (migration 0013), by id or by name.
+		{Actors: []string{"csto"}},
+		{Actors: []string{"Belarus"}, Years: []int{1999, 2003, 2020}},
+		{Actors: []string{"belarus"}, From: day("1990-01-01"), To: day("2009-12-31"), Within: true},
+		{Actors: []string{"no-such-actor"}},
+		{Places: []string{"russia"}, From: day("1995-01-01")},
+		{Places: []string{"Russia"}, Years: []int{2020}, Within: true},
+		{Tags: []string{"synthetic"}},
+		{Tags: []string{"test-tag", "test-tag"}, To: day("2000-12-31")},
+		// Left to the events: two values of a link, two dimensions.
+		{Actors: []string{"csto", "belarus"}},
+		{Tags: []string{"synthetic", "test-tag"}, Years: []int{2001}},
+		{Actors: []string{"csto"}, Types: []string{"statement"}},
+	}
+}
+
+// wantSameYears checks that the year histograms read from the kept counts
+// equal those counted over the events: the same filter with an
+// UpdatedSince that every event passes is counted over the events.
+func wantSameYears(t *testing.T, b *backend, after string) {
+	t.Helper()
+	for _, f := range countedFilters(t) {
 		ctx := context.Background()
 		years, total, err := b.store.CountEventsByYear(ctx, f)
 		if err != nil {
 			t.Fatalf("%s: %+v: %v", after, f, err)
 		}
 		slow := f
-		slow.UpdatedSince = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+		slow.UpdatedSince = everUpdated
 		wantYears, wantTotal, err := b.store.CountEventsByYear(ctx, slow)
 		if err != nil {
 			t.Fatalf("%s: %+v: %v", after, f, err)
 		}
 		if diff := cmp.Diff(wantYears, years); diff != "" || total != wantTotal {
 			t.Errorf("%s: %+v: kept counts give total %d, events %d; years (-events +kept):\n%s", after, f, total, wantTotal, diff)
+		}
+	}
+}
+
+// wantSameFacets checks that the facets read from the kept counts (whole
+// years, migration 0013) equal those counted over the events, as
+// wantSameYears does for the histograms.
+func wantSameFacets(t *testing.T, b *backend, after string) {
+	t.Helper()
+	for _, f := range countedFilters(t) {
+		ctx := context.Background()
+		got, err := b.store.CountFacets(ctx, f)
+		if err != nil {
+			t.Fatalf("%s: %+v: %v", after, f, err)
+		}
+		slow := f
+		slow.UpdatedSince = everUpdated
+		want, err := b.store.CountFacets(ctx, slow)
+		if err != nil {
+			t.Fatalf("%s: %+v: %v", after, f, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: %+v: facets (-events +kept):\n%s", after, f, diff)
 		}
 	}
 }

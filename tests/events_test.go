@@ -223,7 +223,10 @@ func TestYearsMatchEvents(t *testing.T) {
 		Meta struct{ Years, Events int } `json:"meta"`
 	}
 	forEachBackend(t, func(t *testing.T, b *backend) {
-		for _, q := range []string{"", "type=statement", "actor=sergey-lavrov", "from=2019-06&to=2020-03", "year=2019,2002"} {
+		for _, q := range []string{"", "type=statement", "actor=sergey-lavrov", "from=2019-06&to=2020-03", "year=2019,2002",
+			// One actor, place, tag, timeline or status, with whole years: the kept counts.
+			"place=Bishkek", "tag=peacekeeping", "actor=ODKB&from=2015&to=2020", "timeline=csto",
+			"status=occurred&from=2010", "actor=csto&match=within&to=2019", "actor=csto,sergey-lavrov"} {
 			r := b.get(t, "/v1/years?"+q)
 			r.wantStatus(t, http.StatusOK)
 			var y years

@@ -437,8 +437,8 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	return explainMeasure(db, d)
 }
 
-// explainRecountSQL recounts the counts that migration 0011 keeps, as
-// its backfill does, dropping any pending delta.
+// explainRecountSQL recounts the counts that migrations 0011 and 0013
+// keep, as their backfills do, dropping any pending delta.
 func explainRecountSQL() []explainStmt {
 	return []explainStmt{
 		{sql: "DELETE FROM event_year_deltas"},
@@ -457,6 +457,16 @@ func explainRecountSQL() []explainStmt {
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'actor', actor_id, count(*) FROM event_actors GROUP BY actor_id"},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'place', place_id, count(*) FROM event_places GROUP BY place_id"},
 		{sql: "INSERT INTO link_counts (kind, key, n) SELECT 'tag', tag, count(*) FROM event_tags GROUP BY tag"},
+		// The links by their events' years (migration 0013).
+		{sql: `INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
+			SELECT 'actor', actor_id, CAST(EXTRACT(YEAR FROM start_date) AS integer), CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
+			FROM event_actors GROUP BY 2, 3, 4`},
+		{sql: `INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
+			SELECT 'place', place_id, CAST(EXTRACT(YEAR FROM start_date) AS integer), CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
+			FROM event_places GROUP BY 2, 3, 4`},
+		{sql: `INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
+			SELECT 'tag', tag, CAST(EXTRACT(YEAR FROM start_date) AS integer), CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
+			FROM event_tags GROUP BY 2, 3, 4`},
 	}
 }
 
@@ -928,6 +938,10 @@ type explainStatement struct {
 
 type explainCaptureKey struct{}
 
+// explainNamesRunKey, set in a capturing context, lets the name lookups
+// run (see explainCapture).
+type explainNamesRunKey struct{}
+
 // explainCapture registers a GORM callback on db that records the queries
 // run with a capturing context instead of running them (each is sent as
 // SELECT * FROM (query) LIMIT 0, which plans it but reads nothing), so
@@ -941,6 +955,9 @@ func explainCapture(db *gorm.DB) (func(context.Context, func(context.Context) er
 		}
 		query := tx.Statement.SQL.String()
 		*got = append(*got, explainStatement{sql: query, vars: append([]any(nil), tx.Statement.Vars...)})
+		if tx.Statement.Context.Value(explainNamesRunKey{}) != nil && strings.Contains(query, "name_key IN") {
+			return // the lookup of actor and place names runs, so that the statements after it see the ids
+		}
 		tx.Statement.SQL.Reset()
 		tx.Statement.SQL.WriteString("SELECT * FROM (" + query + ") AS explain_capture LIMIT 0")
 	})

@@ -72,7 +72,9 @@ var facetQueries = []string{"", "type=statement", "actor=ODKB", "year=2019,2020"
 	"q=peacekeeping&match=within&from=2019", "tag=peacekeeping&to=2019", "status=planned,not_implemented",
 	"place=Bishkek", "from=2020-05&to=2020-05&match=within", "from=2020-05&to=2020-05", "q=the",
 	"actor=csto,sergey-lavrov&type=statement,proposal", "q=" + url.QueryEscape(`"foreign ministers" or -csto`),
-	"year=2002&match=within", "timeline=csto&year=2016", "match=within&from=2013&to=2020"}
+	"year=2002&match=within", "timeline=csto&year=2016", "match=within&from=2013&to=2020",
+	// Whole years alone: the kept counts by dimension (migration 0013).
+	"year=2019", "from=2015&to=2018", "to=1995", "tag=peacekeeping", "actor=sergey-lavrov&year=2019"}
 
 // TestFacetsEqualListCounts: every count a facet shows is the number of
 // events /v1/events lists with that value added to the filters, and the
