@@ -387,9 +387,15 @@ func (q *pageQuery) build() (string, []any) {
 	for _, a := range q.arms {
 		if a.events {
 			c, ca := q.conditions(q.w, a, "e.start_date", "e.id")
+			args = append(args, ca...)
+			limit := "?"
+			if len(q.arms) == 1 && len(q.w.clauses) == 0 && a.cond == "" && a.econd == "" && a.skip == "" {
+				limit = unfilteredLimit(q.limit + 1)
+			} else {
+				args = append(args, q.limit+1)
+			}
 			parts = append(parts, "SELECT "+cols+" FROM events e WHERE "+c+
-				" ORDER BY e.start_date "+q.dir+", e.id "+q.dir+" LIMIT ?")
-			args = append(append(args, ca...), q.limit+1)
+				" ORDER BY e.start_date "+q.dir+", e.id "+q.dir+" LIMIT "+limit)
 			continue
 		}
 		var keys string
@@ -439,6 +445,22 @@ func (q *pageQuery) build() (string, []any) {
 	return with + "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
 		", e.id " + q.dir + " LIMIT ?", append(args, q.limit+1)
 }
+
+// unfilteredLimit is the LIMIT of a page with no filter (the list, in
+// either order, from its start or from a cursor), written into the
+// statement: an int the store computed, never client text. With LIMIT $1
+// the generic plan of page 1 cannot see the limit and is costed as a walk
+// of a tenth of the table, so PostgreSQL's plan cache never chose it and
+// planned the statement anew at every page (0 generic plans in 9, at 20k
+// and 1M events); with the limit written, page 1 has no parameter and one
+// plan, the ordered walk of events_start_id. From a cursor the generic plan
+// is that same walk (the cursor only sets where it starts), which the
+// plan cache may choose. Each limit makes its own prepared statement
+// (pgx's statement cache holds 512 a connection and evicts the least used).
+// Filtered pages keep the placeholder: their best plan depends on the
+// filter's values, which only custom plans see. TestExplainListGenericPlan
+// checks the generic plans.
+func unfilteredLimit(n int) string { return strconv.Itoa(n) }
 
 // conditions returns w, the arm's own condition and skip, and the keyset
 // condition on startCol and idCol (none when startCol is empty).
