@@ -279,20 +279,48 @@ func TestPagesExplorerMatchesAPI(t *testing.T) {
 				if diff := cmp.Diff(wantBars, bars); diff != "" {
 					t.Errorf("histogram vs /v1/years (-api +page):\n%s", diff)
 				}
-				// The chips count what /v1/facets counts.
+				// The chips are /v1/facets: each value's label (a status
+				// in words, an actor's or a place's name) and count, and
+				// a link that filters by the value.
 				facets := b.facets(t, "timeline=csto&"+filter)
 				for _, dim := range []string{"type", "status", "actor", "place", "tag"} {
 					var wantChips, gotChips []string
 					for _, v := range facets.Data[dim] {
-						wantChips = append(wantChips, strconv.Itoa(v.Count))
+						label := v.Value
+						switch {
+						case dim == "status":
+							label = strings.ReplaceAll(v.Value, "_", " ")
+						case v.Name != "":
+							label = v.Name
+						}
+						wantChips = append(wantChips, label+" "+strconv.Itoa(v.Count)+" "+v.Value)
 					}
 					for _, sec := range pagesFind(first, "section", "data-param", dim) {
-						for _, n := range timelinejsBrowserFind(sec, "n") {
-							gotChips = append(gotChips, timelinejsBrowserText(n))
+						for _, a := range pagesFind(sec, "a", "", "") {
+							href, err := url.Parse(timelinejsBrowserAttr(a, "href"))
+							if err != nil {
+								t.Fatalf("%s chip href: %v", dim, err)
+							}
+							// The link adds the value to the filter, or
+							// removes it when it is chosen already.
+							before, _ := url.ParseQuery(filter)
+							after := strings.Split(href.Query().Get(dim), ",")
+							value := ""
+							for _, v := range after {
+								if !slices.Contains(strings.Split(before.Get(dim), ","), v) {
+									value = v
+								}
+							}
+							for _, v := range strings.Split(before.Get(dim), ",") {
+								if v != "" && !slices.Contains(after, v) {
+									value = v
+								}
+							}
+							gotChips = append(gotChips, timelinejsBrowserText(a)+" "+value)
 						}
 					}
 					if diff := cmp.Diff(wantChips, gotChips); diff != "" {
-						t.Errorf("%s chips' counts vs /v1/facets (-api +page):\n%s", dim, diff)
+						t.Errorf("%s chips (label count value) vs /v1/facets (-api +page):\n%s", dim, diff)
 					}
 				}
 				// The CSV link downloads the same events.
@@ -389,12 +417,13 @@ func TestPagesInvalidFilter(t *testing.T) {
 func TestPagesEventPage(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		events := b.allEvents(t, "timeline=csto&limit=500")
-		precisions := map[string]bool{}
+		// One event of each date precision and of each status.
+		precisions, statuses := map[string]bool{}, map[string]bool{}
 		for _, e := range events {
-			if precisions[e.DatePrecision] {
+			if precisions[e.DatePrecision] && statuses[e.Status] {
 				continue
 			}
-			precisions[e.DatePrecision] = true
+			precisions[e.DatePrecision], statuses[e.Status] = true, true
 			r := b.get(t, "/events/"+e.ID)
 			r.wantStatus(t, http.StatusOK)
 			doc := pagesParse(t, r.body)
@@ -403,6 +432,11 @@ func TestPagesEventPage(t *testing.T) {
 				if !strings.Contains(text, timelinejsBrowserSpace(want)) {
 					t.Errorf("/events/%s does not show %q", e.ID, want)
 				}
+			}
+			// Its status in words, a link to the events of that status.
+			status := pagesFind(doc, "a", "href", "/timelines/csto?status="+e.Status)
+			if want := strings.ReplaceAll(e.Status, "_", " "); len(status) != 1 || timelinejsBrowserText(status[0]) != want {
+				t.Errorf("/events/%s: got %d links to its status, want one that reads %q", e.ID, len(status), want)
 			}
 			for _, s := range e.Sources {
 				if !strings.Contains(text, timelinejsBrowserSpace(s.Quote)) || !strings.Contains(text, s.Title) {
@@ -460,8 +494,8 @@ func TestPagesEventPage(t *testing.T) {
 				t.Errorf("/events/%s: got Open Graph %v, want its title, URL and a description", e.ID, og)
 			}
 		}
-		if len(precisions) < 2 {
-			t.Errorf("checked %d date precisions, want several", len(precisions))
+		if len(precisions) < 2 || len(statuses) < 4 {
+			t.Errorf("checked %d date precisions and %d statuses, want several and every status", len(precisions), len(statuses))
 		}
 	})
 }
