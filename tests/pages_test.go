@@ -373,7 +373,10 @@ func TestPagesMay2020(t *testing.T) {
 // and that empty form fields are dropped from the address by a redirect.
 func TestPagesInvalidFilter(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
-		for _, filter := range []string{"year=19", "from=2020-13", "from=2020&to=2019", "type=party", "yaer=2019", "cursor=garbage"} {
+		// The last two are refused before any handler runs (a malformed
+		// escape, a ';' separator): a page still answers them in words.
+		for _, filter := range []string{"year=19", "from=2020-13", "from=2020&to=2019", "type=party", "yaer=2019", "cursor=garbage",
+			"year=%zz", "q=a;b"} {
 			r := b.get(t, "/timelines/csto?"+filter)
 			if r.status != http.StatusBadRequest {
 				t.Errorf("GET /timelines/csto?%s: got status %d, want 400", filter, r.status)
@@ -391,6 +394,35 @@ func TestPagesInvalidFilter(t *testing.T) {
 					t.Errorf("GET /timelines/csto?%s: the page does not say %q", filter, ip.Reason)
 				}
 			}
+		}
+		// Every page route, the embed page (framable) included, answers
+		// a query refused by the middleware, and one too long, as a page
+		// under its own policy; the API keeps its JSON.
+		long := "q=" + strings.Repeat("a", 9000)
+		for _, path := range []string{"/?x=%zz", "/timelines/csto?year=%zz", "/events/csto-2002-activation?" + long,
+			"/embed/timelines/csto?q=a;b", "/docs?" + long} {
+			r := b.get(t, path)
+			ct := r.header.Get("Content-Type")
+			if r.status != http.StatusBadRequest && r.status != http.StatusRequestURITooLong || !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("GET %.60s: got %d %q, want a 400 or 414 page", path, r.status, ct)
+				continue
+			}
+			var p problemDoc
+			api := b.get(t, "/v1/events?"+strings.SplitN(path, "?", 2)[1])
+			api.decode(t, &p)
+			if api.status != r.status || !strings.Contains(timelinejsBrowserText(pagesParse(t, r.body)), timelinejsBrowserSpace(p.Detail)) {
+				t.Errorf("GET %.60s: the page does not say the API's %d %q", path, api.status, p.Detail)
+			}
+			csp := pagesCSP(r.header.Get("Content-Security-Policy"))
+			embed := strings.HasPrefix(path, "/embed/")
+			if !slices.Equal(csp["style-src"], []string{"'self'"}) || embed != slices.Equal(csp["frame-ancestors"], []string{"*"}) ||
+				embed != (r.header.Get("X-Frame-Options") == "") {
+				t.Errorf("GET %.60s: got CSP %q and X-Frame-Options %q, want the page's", path,
+					r.header.Get("Content-Security-Policy"), r.header.Get("X-Frame-Options"))
+			}
+		}
+		if r := b.get(t, "/v1/events?year=%zz"); !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("GET /v1/events?year=%%zz: got %q, want a problem document", r.header.Get("Content-Type"))
 		}
 		client := *b.server.Client()
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
