@@ -155,6 +155,10 @@ func TestPagesAreHTML(t *testing.T) {
 				}
 				if src != "" {
 					pagesCheckAsset(t, b, path, src)
+					// The page renders without waiting for a script.
+					if !pagesHasAttr(s, "defer") && !pagesHasAttr(s, "async") {
+						t.Errorf("GET %s: script %s blocks rendering, want defer", path, src)
+					}
 				}
 			}
 			for _, l := range pagesFind(doc, "link", "rel", "stylesheet") {
@@ -174,6 +178,16 @@ func TestPagesAreHTML(t *testing.T) {
 			t.Errorf("GET an asset under a stale fingerprint: got %d, want 404", r.status)
 		}
 	})
+}
+
+// pagesHasAttr reports whether n has the attribute, with or without a value.
+func pagesHasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // pagesCheckAsset checks that an asset a page links to is served from
