@@ -14,11 +14,17 @@ import (
 	"testing"
 )
 
-// TestPagesOEmbed checks the oEmbed answer for an explorer URL and the
-// discovery link that leads to it.
+// TestPagesOEmbed checks the oEmbed answer for an explorer URL and for an
+// embed URL, each found through the discovery link of its page.
 func TestPagesOEmbed(t *testing.T) {
+	for _, path := range []string{"/timelines/csto?year=2019", "/embed/timelines/csto?year=2019"} {
+		t.Run(path, func(t *testing.T) { pagesOEmbed(t, path) })
+	}
+}
+
+func pagesOEmbed(t *testing.T, path string) {
 	b := shared[0]
-	page := b.get(t, "/timelines/csto?year=2019")
+	page := b.get(t, path)
 	page.wantStatus(t, http.StatusOK)
 	links := pagesFind(pagesParse(t, page.body), "link", "type", "application/json+oembed")
 	if len(links) != 1 {
