@@ -199,3 +199,78 @@ func TestPagesSelectionLinks(t *testing.T) {
 		t.Errorf("view as timeline: got %q, want %q", got, want)
 	}
 }
+
+// pagesEvil is markup in data: every page must show it as text.
+const pagesEvil = `</script><img src=x onerror=alert(1)> & "late" May`
+
+// TestPagesEscapeData writes markup into every text a page shows (a
+// timeline's title and description, an event's title, summary, date and
+// quote, an actor's name) and checks that each page shows it as text:
+// no element comes out of the data, and the JSON-LD, the oEmbed's iframe
+// title and the embed page's attributes still parse and say it verbatim.
+func TestPagesEscapeData(t *testing.T) {
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			const id = "csto-2020-05-26-lavrov-biosecurity"
+			for _, q := range []string{
+				"UPDATE timelines SET title = ?, description = ? WHERE id = 'csto'",
+				"UPDATE events SET title = ?, summary = ? WHERE id = '" + id + "'",
+				"UPDATE events SET display_date = ? WHERE id = '" + id + "' AND ? <> ''",
+				"UPDATE citations SET quote = ? WHERE event_id = '" + id + "' AND ? <> ''",
+				"UPDATE actors SET name = ? WHERE id = 'sergey-lavrov' AND ? <> ''",
+				"UPDATE dataset_state SET version = version + 1 WHERE ? <> ? OR true",
+			} {
+				if err := b.store.DB().Exec(q, pagesEvil, pagesEvil).Error; err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			for _, path := range []string{"/", "/timelines/csto?from=2020-05-26&to=2020-05-26", "/events/" + id,
+				"/embed/timelines/csto", "/timelines/csto?q=" + url.QueryEscape(pagesEvil)} {
+				r := b.get(t, path)
+				if r.status != http.StatusOK && r.status != http.StatusBadRequest {
+					t.Fatalf("GET %s: got %d", path, r.status)
+				}
+				doc := pagesParse(t, r.body)
+				if imgs := pagesFind(doc, "img", "", ""); len(imgs) > 0 {
+					t.Errorf("GET %s: the data made an <img> element", path)
+				}
+				scripts := pagesFind(doc, "script", "", "")
+				for _, s := range scripts {
+					if timelinejsBrowserAttr(s, "src") == "" && timelinejsBrowserAttr(s, "type") != "application/ld+json" {
+						t.Errorf("GET %s: the data made an inline script", path)
+					}
+				}
+				text := timelinejsBrowserText(doc)
+				if path == "/embed/timelines/csto" {
+					// The embed's text is drawn by TimelineJS from the
+					// API, which escapes it (TestTimelineJSEscapesEveryText);
+					// the page has the title in its head.
+					text = timelinejsBrowserText(pagesFind(doc, "title", "", "")[0])
+				}
+				if !strings.Contains(text, timelinejsBrowserSpace(pagesEvil)) {
+					t.Errorf("GET %s: the page does not show %q as text", path, pagesEvil)
+				}
+				for _, s := range scripts {
+					if timelinejsBrowserAttr(s, "type") != "application/ld+json" {
+						continue
+					}
+					var ld struct{ Name, Description string }
+					if err := json.Unmarshal([]byte(s.FirstChild.Data), &ld); err != nil {
+						t.Fatalf("GET %s: JSON-LD: %v", path, err)
+					}
+					if ld.Name != pagesEvil || ld.Description != pagesEvil {
+						t.Errorf("GET %s: got JSON-LD name %q, description %q, want both %q", path, ld.Name, ld.Description, pagesEvil)
+					}
+				}
+			}
+			r := b.get(t, "/oembed?url="+url.QueryEscape(pagesHost+"/timelines/csto"))
+			r.wantStatus(t, http.StatusOK)
+			var o struct{ Title, HTML string }
+			r.decode(t, &o)
+			frames := pagesFind(pagesParse(t, []byte(o.HTML)), "iframe", "", "")
+			if o.Title != pagesEvil || len(frames) != 1 || timelinejsBrowserAttr(frames[0], "title") != pagesEvil+" (timeline)" {
+				t.Errorf("oEmbed: got title %q and html %q, want the title as text in one iframe", o.Title, o.HTML)
+			}
+		})
+	}
+}
