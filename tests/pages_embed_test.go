@@ -203,3 +203,36 @@ func TestPagesVendoredTimelineJS(t *testing.T) {
 		t.Errorf("compared %d vendored files, want the script, its license, the CSS and 5 icon fonts", n)
 	}
 }
+
+// TestPagesReadmeScreenshot checks that the README opens (after its title)
+// with a screenshot of the explorer: a committed PNG, small enough to keep
+// in the repository, and that it then says what each page is for.
+func TestPagesReadmeScreenshot(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "# ") {
+			first = line
+			break
+		}
+	}
+	m := regexp.MustCompile(`^!\[[^\]]*explorer[^\]]*\]\(([^)\s]+)\)$`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("README opens with %q, want a screenshot of the explorer", first)
+	}
+	png, err := os.ReadFile(filepath.Join("..", m[1]))
+	if err != nil {
+		t.Fatalf("README's screenshot: %v", err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) > 100<<10 {
+		t.Errorf("README's screenshot %s: got %d bytes, want a PNG under 100 KB", m[1], len(png))
+	}
+	for _, page := range []string{"`/`", "`/timelines/{id}`", "`/events/{id}`", "`/embed/timelines/{id}`", "`/oembed?url=…`", "`/docs`"} {
+		if !regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(page) + ` \| \S`).Match(readme) {
+			t.Errorf("README does not say what %s is for", page)
+		}
+	}
+}
