@@ -382,6 +382,9 @@ func TestPagesMay2020(t *testing.T) {
 	})
 }
 
+// pagesFormFields are the parameters the explorer's form has a field for.
+var pagesFormFields = []string{"q", "year", "from", "to", "match", "type", "status", "actor", "place", "tag", "limit"}
+
 // TestPagesInvalidFilter checks that a filter the API rejects is a 400
 // page stating the API's own problem detail, with the form kept as typed,
 // and that empty form fields are dropped from the address by a redirect.
@@ -390,7 +393,7 @@ func TestPagesInvalidFilter(t *testing.T) {
 		// The last two are refused before any handler runs (a malformed
 		// escape, a ';' separator): a page still answers them in words.
 		for _, filter := range []string{"year=19", "from=2020-13", "from=2020&to=2019", "type=party", "yaer=2019", "cursor=garbage",
-			"year=%zz", "q=a;b"} {
+			"match=maybe", "status=done", "limit=1000", "q=" + strings.Repeat("a", 201), "year=%zz", "q=a;b"} {
 			r := b.get(t, "/timelines/csto?"+filter)
 			if r.status != http.StatusBadRequest {
 				t.Errorf("GET /timelines/csto?%s: got status %d, want 400", filter, r.status)
@@ -402,10 +405,28 @@ func TestPagesInvalidFilter(t *testing.T) {
 			api := b.get(t, "/v1/events?timeline=csto&"+filter)
 			var p problemDoc
 			api.decode(t, &p)
-			text := timelinejsBrowserText(pagesParse(t, r.body))
+			doc := pagesParse(t, r.body)
+			text := timelinejsBrowserText(doc)
 			for _, ip := range p.InvalidParams {
 				if !strings.Contains(text, timelinejsBrowserSpace(ip.Reason)) {
 					t.Errorf("GET /timelines/csto?%s: the page does not say %q", filter, ip.Reason)
+				}
+				// A filter of the form is described by its error, which a
+				// screen reader reads with the field.
+				// (A query refused before the page's handler runs gets
+				// the error page, without the form.)
+				if !slices.Contains(pagesFormFields, ip.Name) || len(pagesFind(doc, "form", "", "")) == 0 {
+					continue
+				}
+				errs := pagesFind(doc, "p", "id", ip.Name+"-error")
+				if len(errs) != 1 || timelinejsBrowserText(errs[0]) != timelinejsBrowserSpace(ip.Reason) {
+					t.Errorf("GET /timelines/csto?%s: got no #%s-error saying %q", filter, ip.Name, ip.Reason)
+				}
+				described := timelinejsBrowserWalk(doc, func(n *html.Node) bool {
+					return slices.Contains(strings.Fields(timelinejsBrowserAttr(n, "aria-describedby")), ip.Name+"-error")
+				})
+				if len(described) != 1 {
+					t.Errorf("GET /timelines/csto?%s: got %d fields described by #%s-error, want 1", filter, len(described), ip.Name)
 				}
 			}
 		}
