@@ -364,6 +364,13 @@ func TestPagesMay2020(t *testing.T) {
 		if len(explain) != 1 || !strings.Contains(timelinejsBrowserText(explain[0]), "certainly happened within 2020-05") {
 			t.Errorf("got no explanation that says \"certainly happened within 2020-05\"")
 		}
+		// The same period with "may overlap" says so, and keeps more.
+		o := b.get(t, "/timelines/csto?from=2020-05&to=2020-05")
+		o.wantStatus(t, http.StatusOK)
+		oDoc := pagesParse(t, o.body)
+		if e := pagesFind(oDoc, "p", "id", "explain"); len(e) != 1 || !strings.Contains(timelinejsBrowserText(e[0]), "may overlap 2020-05") {
+			t.Errorf("got no explanation that says \"may overlap 2020-05\"")
+		}
 		within := ids(b.allEvents(t, "timeline=csto&from=2020-05&to=2020-05&match=within"))
 		overlapping := ids(b.allEvents(t, "timeline=csto&from=2020-05&to=2020-05"))
 		if len(within) == 0 || len(within) >= len(overlapping) {
@@ -371,6 +378,9 @@ func TestPagesMay2020(t *testing.T) {
 		}
 		if diff := cmp.Diff(within, pagesEventIDs(doc)); diff != "" {
 			t.Errorf("events (-api +page):\n%s", diff)
+		}
+		if diff := cmp.Diff(overlapping, pagesEventIDs(oDoc)); diff != "" {
+			t.Errorf("events that may overlap May 2020 (-api +page):\n%s", diff)
 		}
 		// Each event shows its quote verbatim.
 		e := b.get(t, "/v1/events/"+within[0])
