@@ -186,7 +186,7 @@ func New(store Store, cfg Config) (*gin.Engine, error) {
 	r.UnescapePathValues = true
 	// Outermost first: every response, the problems written below
 	// included, gets an id, the security headers, a log line and metrics.
-	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log, s.storeFailed), publicCORS())
+	r.Use(requestID(), securityHeaders(), accessLog(log), s.metrics.observe(), recovery(log), problems(log, s.storeFailed, s.problemAsPage), publicCORS())
 	if cfg.RateLimit > 0 {
 		r.Use(rateLimit(newRateLimiter(cfg.RateLimit, cfg.RateBurst), s.metrics, !cfg.RateLimitLoopback))
 	}

@@ -164,7 +164,6 @@ type problemPage struct {
 // person who mistypes a filter reads what to fix instead of a blank page.
 func (s *server) renderProblemPage(c *gin.Context, err error) {
 	p := problemFor(err)
-	p.Instance = requestURN(c)
 	if p.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", c.GetString(requestIDKey),
 			"route", c.FullPath(), "status", p.Status, "error", err)
@@ -172,11 +171,49 @@ func (s *server) renderProblemPage(c *gin.Context, err error) {
 	if p.Status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "5")
 	}
+	s.writeProblemPage(c, p)
+}
+
+// writeProblemPage writes p as the error page, with the headers the
+// problem needs (Retry-After, Allow...), uncached.
+func (s *server) writeProblemPage(c *gin.Context, p *Problem) {
+	p.Instance = requestURN(c)
 	h := c.Writer.Header()
 	h.Del("ETag")
 	h.Del("Last-Modified")
 	h.Set("Cache-Control", "no-store")
+	for k, vs := range p.header {
+		h[k] = vs
+	}
 	s.render(c, p.Status, "problem", problemPage{pageBase{Title: p.Title, Problem: p}})
+}
+
+// pageRoutes are the routes of the HTML pages, with their policy.
+var pageRoutes = map[string]string{
+	"/":                    pageCSP,
+	"/timelines/:id":       pageCSP,
+	"/events/:id":          pageCSP,
+	"/docs":                pageCSP,
+	"/embed/timelines/:id": embedCSP,
+}
+
+// problemAsPage answers, as an error page, a problem that a middleware
+// raised before a page's handler ran (a malformed or too long query, too
+// many requests): the reader of a page is a person, and a page's reader
+// should not get a JSON document for an address they edited by hand. It
+// reports false, leaving the problem to the JSON renderer, on every other
+// route.
+func (s *server) problemAsPage(c *gin.Context, p *Problem) bool {
+	csp, ok := pageRoutes[c.FullPath()]
+	if !ok || s.pages == nil {
+		return false
+	}
+	c.Header("Content-Security-Policy", csp)
+	if csp == embedCSP {
+		c.Writer.Header().Del("X-Frame-Options")
+	}
+	s.writeProblemPage(c, p)
+	return c.Writer.Written()
 }
 
 // baseURL is the scheme and host the client used to reach this server,

@@ -70,9 +70,11 @@ func (s *server) embed(c *gin.Context) (string, any, error) {
 	doc := cloneValues(values)
 	doc.Set("timeline", id)
 	doc.Set("format", "timelinejs")
+	canonical := baseURL(c) + c.Request.URL.RequestURI()
 	return "embed", embedPageData{
-		pageBase: pageBase{Title: t.Title, Description: t.Description,
-			Canonical: baseURL(c) + c.Request.URL.RequestURI()},
+		pageBase: pageBase{Title: t.Title, Description: t.Description, Canonical: canonical,
+			// A CMS given the embed URL itself finds its oEmbed too.
+			OEmbed: baseURL(c) + "/oembed?" + url.Values{"url": {canonical}, "format": {"json"}}.Encode()},
 		Timeline:   t,
 		Source:     "/v1/events" + canonicalQuery(doc),
 		ScriptPath: s.pages.assets.path("vendor/timelinejs/js/"),

@@ -26,7 +26,7 @@ type link struct {
 
 func newEventItem(e models.Event) eventItem {
 	in := "/timelines/" + url.PathEscape(e.Timeline) + "?"
-	it := eventItem{Event: e, Status: statusLabels[e.Status], Start: e.Span.Start.String(), End: e.Span.End.String(),
+	it := eventItem{Event: e, Status: statusLabel(e.Status), Start: e.Span.Start.String(), End: e.Span.End.String(),
 		Precision: string(e.Span.Precision)}
 	for _, a := range e.Actors {
 		it.Actors = append(it.Actors, link{Label: a.Name, Href: in + url.Values{"actor": {a.ID}}.Encode(), Note: a.Role})

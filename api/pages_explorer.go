@@ -151,8 +151,8 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 		v := strconv.Itoa(n)
 		d.PerPage = append(d.PerPage, option{Value: v, Label: v, Checked: n == f.Limit})
 	}
-	d.Types = options(models.EventTypes, listValues(values, "type"), nil)
-	d.Statuses = options(models.EventStatuses, listValues(values, "status"), statusLabels)
+	d.Types = options(models.EventTypes, listValues(values, "type"), func(v string) string { return v })
+	d.Statuses = options(models.EventStatuses, listValues(values, "status"), statusLabel)
 	if err := p.err(); err != nil {
 		// The page still answers, with the form as typed and the
 		// problem in words: the same detail the API gives.
@@ -221,8 +221,10 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 	return "timeline", d, nil
 }
 
-var statusLabels = map[string]string{models.StatusOccurred: "occurred", models.StatusPlanned: "planned",
-	models.StatusNotImplemented: "not implemented"}
+// statusLabel is a status as the pages write it: "not implemented" for
+// not_implemented. It is derived from the value, not looked up, so that a
+// status added to models.EventStatuses can never show as an empty label.
+func statusLabel(status string) string { return strings.ReplaceAll(status, "_", " ") }
 
 // listValues is a list parameter's values, repeats and commas alike.
 func listValues(values url.Values, name string) []string {
@@ -241,14 +243,10 @@ func joined(values url.Values, name string) string {
 	return strings.Join(listValues(values, name), ", ")
 }
 
-func options(vocabulary, checked []string, labels map[string]string) []option {
+func options(vocabulary, checked []string, label func(string) string) []option {
 	out := make([]option, len(vocabulary))
 	for i, v := range vocabulary {
-		label := v
-		if l, ok := labels[v]; ok {
-			label = l
-		}
-		out[i] = option{Value: v, Label: label, Checked: slices.Contains(checked, v)}
+		out[i] = option{Value: v, Label: label(v), Checked: slices.Contains(checked, v)}
 	}
 	return out
 }
@@ -314,7 +312,7 @@ func chipGroups(f models.Facets, values url.Values, path string) []chipGroup {
 		}
 		return fc.Value
 	}
-	status := func(fc models.FacetCount) string { return statusLabels[fc.Value] }
+	status := func(fc models.FacetCount) string { return statusLabel(fc.Value) }
 	return []chipGroup{
 		group("Type", "type", f.Types, value),
 		group("Status", "status", f.Statuses, status),

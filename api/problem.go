@@ -180,7 +180,10 @@ func handle(h handler) gin.HandlerFunc {
 // problems is the middleware that writes every error pushed on the context
 // (by handle, NoRoute or recovery) as application/problem+json.
 // failed, when not nil, sees every error before it is answered.
-func problems(log *slog.Logger, failed func(error)) gin.HandlerFunc {
+//
+// asPage, when not nil, may answer the problem instead as an HTML page (for
+// the pages' routes, whose readers are people); it reports whether it did.
+func problems(log *slog.Logger, failed func(error), asPage func(*gin.Context, *Problem) bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		if len(c.Errors) == 0 || c.Writer.Written() {
@@ -202,6 +205,9 @@ func problems(log *slog.Logger, failed func(error)) gin.HandlerFunc {
 		}
 		if p.Status == http.StatusServiceUnavailable {
 			c.Header("Retry-After", "5")
+		}
+		if asPage != nil && asPage(c, p) {
+			return
 		}
 		writeProblem(c, p)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -84,8 +85,9 @@ func (p *pagesBrowser) take() (foreign, problems []string) {
 
 // TestPagesBrowser walks the explorer as a person would, in headless
 // Chromium: home, a timeline, a year in the histogram, a type chip, a
-// search with a page size, the next page, the CSV download of that filter
-// (whose rows must equal the API's), an event; then the embed page
+// search with a page size, the next page, back and forward, the CSV
+// download of that filter (whose rows must equal the API's), an event;
+// the May 2020 question typed into the form with JavaScript off; the embed page
 // (TimelineJS must render one slide per event), /docs, and /oembed
 // through the page's discovery link. It checks that no page asks for
 // anything from another origin or breaks its CSP, that nothing scrolls
@@ -127,6 +129,10 @@ func TestPagesBrowser(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-extensions", true), chromedp.Flag("hide-scrollbars", true),
+		// Back and forward load the page again rather than restore it
+		// from the back-forward cache, whose restores chromedp's
+		// navigation actions do not see.
+		chromedp.Flag("disable-features", "BackForwardCache"),
 		// Every host but the test server fails to resolve: the pages
 		// must work offline.
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
@@ -239,6 +245,7 @@ func TestPagesBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#next-page`)))
 	clean("search")
 	u := location()
+	firstPage := u.String()
 	want := url.Values{"year": {"2020"}, "type": {"statement"}, "q": {"security"}, "limit": {"5"}, "match": {"overlaps"}}
 	if diff := cmp.Diff(want, u.Query()); diff != "" {
 		t.Errorf("the address after searching holds the filters (-want +got):\n%s", diff)
@@ -258,6 +265,24 @@ func TestPagesBrowser(t *testing.T) {
 	if !location().Query().Has("cursor") {
 		t.Errorf("the second page's address has no cursor: %s", location())
 	}
+	// The URL is the state: the back button returns to the first page,
+	// and forward to the second.
+	second := location().String()
+	do("back", chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS("#results-h")))
+	if got := location().String(); got != firstPage {
+		t.Errorf("back: got %s, want %s", got, firstPage)
+	}
+	if diff := cmp.Diff(all[:5], shownIDs()); diff != "" {
+		t.Errorf("back to the first page (-api +page):\n%s", diff)
+	}
+	do("forward", chromedp.NavigateForward(), chromedp.WaitVisible(chromedp.CSS("#results-h")))
+	if got := location().String(); got != second {
+		t.Errorf("forward: got %s, want %s", got, second)
+	}
+	if diff := cmp.Diff(all[5:min(10, len(all))], shownIDs()); diff != "" {
+		t.Errorf("forward to the second page (-api +page):\n%s", diff)
+	}
+	clean("back and forward")
 
 	// The CSV of the current filter, downloaded by the browser.
 	downloads := t.TempDir()
@@ -339,6 +364,32 @@ func TestPagesBrowser(t *testing.T) {
 	do("docs", chromedp.Navigate(origin+"/docs"), chromedp.WaitVisible(chromedp.CSS("#listEvents")))
 	clean("docs")
 	pagesAxe(t, ctx, axe, "docs")
+
+	// Without JavaScript the explorer still filters: "everything that
+	// certainly happened in May 2020", typed into the form.
+	do("JavaScript off", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}), chromedp.Navigate(origin+"/timelines/csto"), chromedp.WaitVisible(chromedp.CSS("#results-h")))
+	do("May 2020 without JavaScript", chromedp.SendKeys(chromedp.CSS("#from"), "2020-05"), chromedp.SendKeys(chromedp.CSS("#to"), "2020-05"),
+		chromedp.Click(chromedp.CSS(`input[name="match"][value="within"]`)),
+		chromedp.Click(chromedp.CSS(`.filters button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href*="from"]`)))
+	clean("May 2020 without JavaScript")
+	if got, want := location().Query(), (url.Values{"from": {"2020-05"}, "to": {"2020-05"}, "match": {"within"}, "limit": {"25"}}); !cmp.Equal(want, got) {
+		t.Errorf("without JavaScript: got the address %s, want the filters %v", location(), want)
+	}
+	if diff := cmp.Diff(ids(b.allEvents(t, "timeline=csto&from=2020-05&to=2020-05&match=within")), shownIDs()); diff != "" {
+		t.Errorf("without JavaScript (-api +page):\n%s", diff)
+	}
+	// site.js shows the Copy button; with scripts off it stays hidden.
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('button.copy-button').hidden`)); err != nil || !hidden {
+		t.Errorf("without JavaScript: the Copy button is shown (%v), so scripts ran", err)
+	}
+	do("JavaScript on", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false})
+		return err
+	}))
 
 	// 375 px: nothing scrolls sideways.
 	do("375 px", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2)))

@@ -14,11 +14,17 @@ import (
 	"testing"
 )
 
-// TestPagesOEmbed checks the oEmbed answer for an explorer URL and the
-// discovery link that leads to it.
+// TestPagesOEmbed checks the oEmbed answer for an explorer URL and for an
+// embed URL, each found through the discovery link of its page.
 func TestPagesOEmbed(t *testing.T) {
+	for _, path := range []string{"/timelines/csto?year=2019", "/embed/timelines/csto?year=2019"} {
+		t.Run(path, func(t *testing.T) { pagesOEmbed(t, path) })
+	}
+}
+
+func pagesOEmbed(t *testing.T, path string) {
 	b := shared[0]
-	page := b.get(t, "/timelines/csto?year=2019")
+	page := b.get(t, path)
 	page.wantStatus(t, http.StatusOK)
 	links := pagesFind(pagesParse(t, page.body), "link", "type", "application/json+oembed")
 	if len(links) != 1 {
@@ -159,18 +165,74 @@ func TestPagesVendoredTimelineJS(t *testing.T) {
 	if err != nil || !strings.Contains(string(license), "Mozilla Public License") {
 		t.Errorf("vendored TimelineJS: got no MPL-2.0 LICENSE (%v)", err)
 	}
-	// When the pinned package is installed, the vendored build is its.
-	installed, err := os.ReadFile(timelinejsBrowserLibDir + "/dist/css/timeline.css")
-	if err != nil {
+	// When the pinned package is installed, the vendored build is its,
+	// file by file, less the source-map comments the script drops.
+	if _, err := os.Stat(timelinejsBrowserLibDir + "/package.json"); err != nil {
 		t.Logf("pinned package not installed, build not compared: %v", err)
 		return
 	}
-	vendored, err := os.ReadFile(dir + "/css/timeline.css")
+	strip := regexp.MustCompile(`(?m)/\*# sourceMappingURL=[^*]*\*/|^//# sourceMappingURL=.*\n?`)
+	n := 0
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "VERSION" {
+			return err
+		}
+		rel := strings.TrimPrefix(p, dir+"/")
+		from := timelinejsBrowserLibDir + "/dist/" + rel
+		if rel == "LICENSE" {
+			from = timelinejsBrowserLibDir + "/LICENSE"
+		}
+		installed, err := os.ReadFile(from)
+		if err != nil {
+			return err
+		}
+		vendored, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(strip.ReplaceAll(installed, nil), vendored) {
+			t.Errorf("vendored %s differs from the pinned package's %s: run api/web/update-timelinejs.sh", rel, from)
+		}
+		n++
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	strip := regexp.MustCompile(`/\*# sourceMappingURL=[^*]*\*/`)
-	if !bytes.Equal(strip.ReplaceAll(installed, nil), vendored) {
-		t.Errorf("vendored timeline.css differs from the pinned package's: run api/web/update-timelinejs.sh")
+	if n < 8 {
+		t.Errorf("compared %d vendored files, want the script, its license, the CSS and 5 icon fonts", n)
+	}
+}
+
+// TestPagesReadmeScreenshot checks that the README opens (after its title)
+// with a screenshot of the explorer: a committed PNG, small enough to keep
+// in the repository, and that it then says what each page is for.
+func TestPagesReadmeScreenshot(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "# ") {
+			first = line
+			break
+		}
+	}
+	m := regexp.MustCompile(`^!\[[^\]]*explorer[^\]]*\]\(([^)\s]+)\)$`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("README opens with %q, want a screenshot of the explorer", first)
+	}
+	png, err := os.ReadFile(filepath.Join("..", m[1]))
+	if err != nil {
+		t.Fatalf("README's screenshot: %v", err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) > 100<<10 {
+		t.Errorf("README's screenshot %s: got %d bytes, want a PNG under 100 KB", m[1], len(png))
+	}
+	for _, page := range []string{"`/`", "`/timelines/{id}`", "`/events/{id}`", "`/embed/timelines/{id}`", "`/oembed?url=…`", "`/docs`"} {
+		if !regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(page) + ` \| \S`).Match(readme) {
+			t.Errorf("README does not say what %s is for", page)
+		}
 	}
 }

@@ -155,6 +155,10 @@ func TestPagesAreHTML(t *testing.T) {
 				}
 				if src != "" {
 					pagesCheckAsset(t, b, path, src)
+					// The page renders without waiting for a script.
+					if !pagesHasAttr(s, "defer") && !pagesHasAttr(s, "async") {
+						t.Errorf("GET %s: script %s blocks rendering, want defer", path, src)
+					}
 				}
 			}
 			for _, l := range pagesFind(doc, "link", "rel", "stylesheet") {
@@ -174,6 +178,16 @@ func TestPagesAreHTML(t *testing.T) {
 			t.Errorf("GET an asset under a stale fingerprint: got %d, want 404", r.status)
 		}
 	})
+}
+
+// pagesHasAttr reports whether n has the attribute, with or without a value.
+func pagesHasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // pagesCheckAsset checks that an asset a page links to is served from
@@ -279,20 +293,48 @@ func TestPagesExplorerMatchesAPI(t *testing.T) {
 				if diff := cmp.Diff(wantBars, bars); diff != "" {
 					t.Errorf("histogram vs /v1/years (-api +page):\n%s", diff)
 				}
-				// The chips count what /v1/facets counts.
+				// The chips are /v1/facets: each value's label (a status
+				// in words, an actor's or a place's name) and count, and
+				// a link that filters by the value.
 				facets := b.facets(t, "timeline=csto&"+filter)
 				for _, dim := range []string{"type", "status", "actor", "place", "tag"} {
 					var wantChips, gotChips []string
 					for _, v := range facets.Data[dim] {
-						wantChips = append(wantChips, strconv.Itoa(v.Count))
+						label := v.Value
+						switch {
+						case dim == "status":
+							label = strings.ReplaceAll(v.Value, "_", " ")
+						case v.Name != "":
+							label = v.Name
+						}
+						wantChips = append(wantChips, label+" "+strconv.Itoa(v.Count)+" "+v.Value)
 					}
 					for _, sec := range pagesFind(first, "section", "data-param", dim) {
-						for _, n := range timelinejsBrowserFind(sec, "n") {
-							gotChips = append(gotChips, timelinejsBrowserText(n))
+						for _, a := range pagesFind(sec, "a", "", "") {
+							href, err := url.Parse(timelinejsBrowserAttr(a, "href"))
+							if err != nil {
+								t.Fatalf("%s chip href: %v", dim, err)
+							}
+							// The link adds the value to the filter, or
+							// removes it when it is chosen already.
+							before, _ := url.ParseQuery(filter)
+							after := strings.Split(href.Query().Get(dim), ",")
+							value := ""
+							for _, v := range after {
+								if !slices.Contains(strings.Split(before.Get(dim), ","), v) {
+									value = v
+								}
+							}
+							for _, v := range strings.Split(before.Get(dim), ",") {
+								if v != "" && !slices.Contains(after, v) {
+									value = v
+								}
+							}
+							gotChips = append(gotChips, timelinejsBrowserText(a)+" "+value)
 						}
 					}
 					if diff := cmp.Diff(wantChips, gotChips); diff != "" {
-						t.Errorf("%s chips' counts vs /v1/facets (-api +page):\n%s", dim, diff)
+						t.Errorf("%s chips (label count value) vs /v1/facets (-api +page):\n%s", dim, diff)
 					}
 				}
 				// The CSV link downloads the same events.
@@ -322,6 +364,13 @@ func TestPagesMay2020(t *testing.T) {
 		if len(explain) != 1 || !strings.Contains(timelinejsBrowserText(explain[0]), "certainly happened within 2020-05") {
 			t.Errorf("got no explanation that says \"certainly happened within 2020-05\"")
 		}
+		// The same period with "may overlap" says so, and keeps more.
+		o := b.get(t, "/timelines/csto?from=2020-05&to=2020-05")
+		o.wantStatus(t, http.StatusOK)
+		oDoc := pagesParse(t, o.body)
+		if e := pagesFind(oDoc, "p", "id", "explain"); len(e) != 1 || !strings.Contains(timelinejsBrowserText(e[0]), "may overlap 2020-05") {
+			t.Errorf("got no explanation that says \"may overlap 2020-05\"")
+		}
 		within := ids(b.allEvents(t, "timeline=csto&from=2020-05&to=2020-05&match=within"))
 		overlapping := ids(b.allEvents(t, "timeline=csto&from=2020-05&to=2020-05"))
 		if len(within) == 0 || len(within) >= len(overlapping) {
@@ -329,6 +378,9 @@ func TestPagesMay2020(t *testing.T) {
 		}
 		if diff := cmp.Diff(within, pagesEventIDs(doc)); diff != "" {
 			t.Errorf("events (-api +page):\n%s", diff)
+		}
+		if diff := cmp.Diff(overlapping, pagesEventIDs(oDoc)); diff != "" {
+			t.Errorf("events that may overlap May 2020 (-api +page):\n%s", diff)
 		}
 		// Each event shows its quote verbatim.
 		e := b.get(t, "/v1/events/"+within[0])
@@ -340,12 +392,18 @@ func TestPagesMay2020(t *testing.T) {
 	})
 }
 
+// pagesFormFields are the parameters the explorer's form has a field for.
+var pagesFormFields = []string{"q", "year", "from", "to", "match", "type", "status", "actor", "place", "tag", "limit"}
+
 // TestPagesInvalidFilter checks that a filter the API rejects is a 400
 // page stating the API's own problem detail, with the form kept as typed,
 // and that empty form fields are dropped from the address by a redirect.
 func TestPagesInvalidFilter(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
-		for _, filter := range []string{"year=19", "from=2020-13", "from=2020&to=2019", "type=party", "yaer=2019", "cursor=garbage"} {
+		// The last two are refused before any handler runs (a malformed
+		// escape, a ';' separator): a page still answers them in words.
+		for _, filter := range []string{"year=19", "from=2020-13", "from=2020&to=2019", "type=party", "yaer=2019", "cursor=garbage",
+			"match=maybe", "status=done", "limit=1000", "q=" + strings.Repeat("a", 201), "year=%zz", "q=a;b"} {
 			r := b.get(t, "/timelines/csto?"+filter)
 			if r.status != http.StatusBadRequest {
 				t.Errorf("GET /timelines/csto?%s: got status %d, want 400", filter, r.status)
@@ -357,12 +415,59 @@ func TestPagesInvalidFilter(t *testing.T) {
 			api := b.get(t, "/v1/events?timeline=csto&"+filter)
 			var p problemDoc
 			api.decode(t, &p)
-			text := timelinejsBrowserText(pagesParse(t, r.body))
+			doc := pagesParse(t, r.body)
+			text := timelinejsBrowserText(doc)
 			for _, ip := range p.InvalidParams {
 				if !strings.Contains(text, timelinejsBrowserSpace(ip.Reason)) {
 					t.Errorf("GET /timelines/csto?%s: the page does not say %q", filter, ip.Reason)
 				}
+				// A filter of the form is described by its error, which a
+				// screen reader reads with the field.
+				// (A query refused before the page's handler runs gets
+				// the error page, without the form.)
+				if !slices.Contains(pagesFormFields, ip.Name) || len(pagesFind(doc, "form", "", "")) == 0 {
+					continue
+				}
+				errs := pagesFind(doc, "p", "id", ip.Name+"-error")
+				if len(errs) != 1 || timelinejsBrowserText(errs[0]) != timelinejsBrowserSpace(ip.Reason) {
+					t.Errorf("GET /timelines/csto?%s: got no #%s-error saying %q", filter, ip.Name, ip.Reason)
+				}
+				described := timelinejsBrowserWalk(doc, func(n *html.Node) bool {
+					return slices.Contains(strings.Fields(timelinejsBrowserAttr(n, "aria-describedby")), ip.Name+"-error")
+				})
+				if len(described) != 1 {
+					t.Errorf("GET /timelines/csto?%s: got %d fields described by #%s-error, want 1", filter, len(described), ip.Name)
+				}
 			}
+		}
+		// Every page route, the embed page (framable) included, answers
+		// a query refused by the middleware, and one too long, as a page
+		// under its own policy; the API keeps its JSON.
+		long := "q=" + strings.Repeat("a", 9000)
+		for _, path := range []string{"/?x=%zz", "/timelines/csto?year=%zz", "/events/csto-2002-activation?" + long,
+			"/embed/timelines/csto?q=a;b", "/docs?" + long} {
+			r := b.get(t, path)
+			ct := r.header.Get("Content-Type")
+			if r.status != http.StatusBadRequest && r.status != http.StatusRequestURITooLong || !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("GET %.60s: got %d %q, want a 400 or 414 page", path, r.status, ct)
+				continue
+			}
+			var p problemDoc
+			api := b.get(t, "/v1/events?"+strings.SplitN(path, "?", 2)[1])
+			api.decode(t, &p)
+			if api.status != r.status || !strings.Contains(timelinejsBrowserText(pagesParse(t, r.body)), timelinejsBrowserSpace(p.Detail)) {
+				t.Errorf("GET %.60s: the page does not say the API's %d %q", path, api.status, p.Detail)
+			}
+			csp := pagesCSP(r.header.Get("Content-Security-Policy"))
+			embed := strings.HasPrefix(path, "/embed/")
+			if !slices.Equal(csp["style-src"], []string{"'self'"}) || embed != slices.Equal(csp["frame-ancestors"], []string{"*"}) ||
+				embed != (r.header.Get("X-Frame-Options") == "") {
+				t.Errorf("GET %.60s: got CSP %q and X-Frame-Options %q, want the page's", path,
+					r.header.Get("Content-Security-Policy"), r.header.Get("X-Frame-Options"))
+			}
+		}
+		if r := b.get(t, "/v1/events?year=%zz"); !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("GET /v1/events?year=%%zz: got %q, want a problem document", r.header.Get("Content-Type"))
 		}
 		client := *b.server.Client()
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -389,12 +494,13 @@ func TestPagesInvalidFilter(t *testing.T) {
 func TestPagesEventPage(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		events := b.allEvents(t, "timeline=csto&limit=500")
-		precisions := map[string]bool{}
+		// One event of each date precision and of each status.
+		precisions, statuses := map[string]bool{}, map[string]bool{}
 		for _, e := range events {
-			if precisions[e.DatePrecision] {
+			if precisions[e.DatePrecision] && statuses[e.Status] {
 				continue
 			}
-			precisions[e.DatePrecision] = true
+			precisions[e.DatePrecision], statuses[e.Status] = true, true
 			r := b.get(t, "/events/"+e.ID)
 			r.wantStatus(t, http.StatusOK)
 			doc := pagesParse(t, r.body)
@@ -403,6 +509,11 @@ func TestPagesEventPage(t *testing.T) {
 				if !strings.Contains(text, timelinejsBrowserSpace(want)) {
 					t.Errorf("/events/%s does not show %q", e.ID, want)
 				}
+			}
+			// Its status in words, a link to the events of that status.
+			status := pagesFind(doc, "a", "href", "/timelines/csto?status="+e.Status)
+			if want := strings.ReplaceAll(e.Status, "_", " "); len(status) != 1 || timelinejsBrowserText(status[0]) != want {
+				t.Errorf("/events/%s: got %d links to its status, want one that reads %q", e.ID, len(status), want)
 			}
 			for _, s := range e.Sources {
 				if !strings.Contains(text, timelinejsBrowserSpace(s.Quote)) || !strings.Contains(text, s.Title) {
@@ -460,8 +571,8 @@ func TestPagesEventPage(t *testing.T) {
 				t.Errorf("/events/%s: got Open Graph %v, want its title, URL and a description", e.ID, og)
 			}
 		}
-		if len(precisions) < 2 {
-			t.Errorf("checked %d date precisions, want several", len(precisions))
+		if len(precisions) < 2 || len(statuses) < 4 {
+			t.Errorf("checked %d date precisions and %d statuses, want several and every status", len(precisions), len(statuses))
 		}
 	})
 }
