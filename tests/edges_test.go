@@ -119,12 +119,14 @@ func TestEventsCursorIsStrict(t *testing.T) {
 
 // TestConditionalOnMissingIs404: If-None-Match: * and a recent
 // If-Modified-Since on a resource that does not exist answer 404, never
-// 304.
+// 304: the API's resources, the pages of an event or a timeline, and the
+// oEmbed of a timeline that does not exist.
 func TestConditionalOnMissingIs404(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		soon := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
 		for _, path := range []string{"/v1/events/no-such-id", "/v1/actors/no-such-id", "/v1/places/no-such-id",
-			"/v1/timelines/no-such-id"} {
+			"/v1/timelines/no-such-id", "/events/no-such-id", "/timelines/no-such-id", "/embed/timelines/no-such-id",
+			"/oembed?url=" + url.QueryEscape(b.server.URL+"/timelines/no-such-id")} {
 			for _, h := range []http.Header{{"If-None-Match": {"*"}}, {"If-Modified-Since": {soon}},
 				{"If-None-Match": {`"x", *`}}} {
 				for _, method := range []string{http.MethodGet, http.MethodHead} {
@@ -136,7 +138,9 @@ func TestConditionalOnMissingIs404(t *testing.T) {
 			}
 		}
 		// An existing resource still answers 304.
-		for _, path := range []string{"/v1/events/csto-2002-activation", "/v1/actors/csto", "/v1/timelines/csto"} {
+		for _, path := range []string{"/v1/events/csto-2002-activation", "/v1/actors/csto", "/v1/timelines/csto",
+			"/events/csto-2002-activation", "/timelines/csto", "/embed/timelines/csto",
+			"/oembed?url=" + url.QueryEscape(b.server.URL+"/timelines/csto")} {
 			if r := b.do(t, http.MethodGet, path, http.Header{"If-None-Match": {"*"}}); r.status != http.StatusNotModified {
 				t.Errorf("GET %s with If-None-Match: *: got %d, want 304", path, r.status)
 			}
