@@ -232,7 +232,12 @@ func (s *server) exportChanges(c *gin.Context, cs ChangeStore, f models.ChangeFi
 	ctx := c.Request.Context()
 	c.Header("Content-Type", "application/x-ndjson")
 	c.Header("Cache-Control", "no-store")
-	c.Header("Trailer", trailerRowsWriter)
+	// The trailer only to a client that asks for it, as on the event
+	// exports (see wantsTrailers).
+	trailers := wantsTrailers(c.Request)
+	if trailers {
+		c.Header("Trailer", trailerRowsWriter)
+	}
 	c.Status(http.StatusOK)
 	if c.Request.Method == http.MethodHead {
 		c.Writer.WriteHeaderNow()
@@ -273,7 +278,9 @@ func (s *server) exportChanges(c *gin.Context, cs ChangeStore, f models.ChangeFi
 			break
 		}
 	}
-	c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
+	if trailers {
+		c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
+	}
 	c.Set("rows", rows)
 	return nil
 }

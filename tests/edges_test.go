@@ -309,7 +309,8 @@ func chunks(t *testing.T, body []byte) (data []byte, trailer string) {
 
 // TestExportTrailersOnlyOnRequest: an export sends X-Total-Count up
 // front and a chunked body that ends cleanly; the X-Rows-Written trailer
-// goes only to a client that sends TE: trailers.
+// goes only to a client that sends TE: trailers, on the event exports and
+// the change feed's alike.
 func TestExportTrailersOnlyOnRequest(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		for _, path := range []string{"/v1/events.csv?year=2019", "/v1/events.ndjson", "/v1/events?format=timelinejs"} {
@@ -339,6 +340,27 @@ func TestExportTrailersOnlyOnRequest(t *testing.T) {
 			if !bytes.Equal(data, askedData) {
 				t.Errorf("%s: the body differs with TE: trailers", path)
 			}
+		}
+		// The change feed's NDJSON export too (it has no X-Total-Count: the
+		// feed may grow while it streams).
+		const feed = "/v1/changes?format=ndjson&limit=5"
+		plain := rawRequest(t, b.server.URL, "GET "+feed+" HTTP/1.1")
+		if plain.status != http.StatusOK || plain.header.Get("Trailer") != "" {
+			t.Errorf("%s without TE: got %d, Trailer %q; want 200 and none", feed, plain.status, plain.header.Get("Trailer"))
+		}
+		if _, trailer := chunks(t, plain.body); trailer != "" {
+			t.Errorf("%s without TE: got trailer section %q, want none", feed, trailer)
+		}
+		asked := rawRequest(t, b.server.URL, "GET "+feed+" HTTP/1.1\r\nTE: trailers")
+		if asked.header.Get("Trailer") != "X-Rows-Written" {
+			t.Errorf("%s with TE: trailers: got Trailer %q, want X-Rows-Written", feed, asked.header.Get("Trailer"))
+		}
+		if _, trailer := chunks(t, asked.body); trailer != "X-Rows-Written: 5" {
+			t.Errorf("%s with TE: trailers: got trailer section %q, want X-Rows-Written: 5", feed, trailer)
+		}
+		head := rawRequest(t, b.server.URL, "HEAD "+feed+" HTTP/1.1")
+		if head.header.Get("Trailer") != "" {
+			t.Errorf("HEAD %s without TE: got Trailer %q, want none", feed, head.header.Get("Trailer"))
 		}
 	})
 }
