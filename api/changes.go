@@ -239,10 +239,10 @@ func (s *server) exportChanges(c *gin.Context, cs ChangeStore, f models.ChangeFi
 		c.Header("Trailer", trailerRowsWriter)
 	}
 	c.Status(http.StatusOK)
-	if c.Request.Method == http.MethodHead {
-		c.Writer.WriteHeaderNow()
-		return nil
-	}
+	// A HEAD writes the first batch, as an event export does, so that the
+	// compression middleware decides its headers as for the GET; net/http
+	// drops the body.
+	head := c.Request.Method == http.MethodHead
 	w := bufio.NewWriterSize(c.Writer, 64<<10)
 	limit := f.Limit
 	if _, given := c.Request.URL.Query()["limit"]; !given {
@@ -274,9 +274,13 @@ func (s *server) exportChanges(c *gin.Context, cs ChangeStore, f models.ChangeFi
 			return nil
 		}
 		_ = s.extendWriteDeadline(c)
-		if !more {
+		if !more || head {
 			break
 		}
+	}
+	if head {
+		c.Writer.WriteHeaderNow()
+		return nil
 	}
 	if trailers {
 		c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
