@@ -368,12 +368,16 @@ func TestExportTrailersOnlyOnRequest(t *testing.T) {
 }
 
 // TestTimelineJSEscapesEveryText: TimelineJS reads its text fields as
-// HTML, so display_date is escaped like the headline and the text.
+// HTML, so display_date is escaped like the headline, the text (the
+// summary) and the document's title.
 func TestTimelineJSEscapesEveryText(t *testing.T) {
 	for _, b := range freshBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			const evil = `<img src=x onerror=alert(1)> & "late" May`
-			if err := b.store.DB().Exec("UPDATE events SET display_date = ?, title = ? WHERE id = 'csto-2002-activation'", evil, evil).Error; err != nil {
+			if err := b.store.DB().Exec("UPDATE events SET display_date = ?, title = ?, summary = ? WHERE id = 'csto-2002-activation'", evil, evil, evil).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := b.store.DB().Exec("UPDATE timelines SET title = ? WHERE id = 'csto'", evil).Error; err != nil {
 				t.Fatal(err)
 			}
 			if err := b.store.DB().Exec("UPDATE dataset_state SET version = version + 1").Error; err != nil {
@@ -382,11 +386,17 @@ func TestTimelineJSEscapesEveryText(t *testing.T) {
 			r := b.get(t, "/v1/events?format=timelinejs&timeline=csto")
 			r.wantStatus(t, http.StatusOK)
 			var doc struct {
+				Title struct {
+					Text struct {
+						Headline string `json:"headline"`
+					} `json:"text"`
+				} `json:"title"`
 				Events []struct {
 					UniqueID    string `json:"unique_id"`
 					DisplayDate string `json:"display_date"`
 					Text        struct {
 						Headline string `json:"headline"`
+						Text     string `json:"text"`
 					} `json:"text"`
 				} `json:"events"`
 			}
@@ -399,10 +409,16 @@ func TestTimelineJSEscapesEveryText(t *testing.T) {
 					if e.DisplayDate != want || e.Text.Headline != want {
 						t.Errorf("got display_date %q, headline %q; want both %q", e.DisplayDate, e.Text.Headline, want)
 					}
+					if !strings.HasPrefix(e.Text.Text, "<p>"+want+"</p>") {
+						t.Errorf("got text %.200q, want it to begin with the escaped summary <p>%s</p>", e.Text.Text, want)
+					}
 				}
 			}
 			if !found {
 				t.Fatal("csto-2002-activation is missing from the TimelineJS document")
+			}
+			if doc.Title.Text.Headline != want {
+				t.Errorf("got the document's title %q, want %q", doc.Title.Text.Headline, want)
 			}
 		})
 	}
