@@ -399,6 +399,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return serve(ctx, cfg, store, log)
 }
 
+// checkMaxExports refuses a MAX_EXPORTS that leaves requests no
+// connection. loadConfig compares it with DB_MAX_OPEN_CONNS; the pool
+// requests share can be smaller (on PostgreSQL the change listener holds
+// one connection of it), so this compares it with the pool as opened.
+func checkMaxExports(cfg config, store *models.Store) error {
+	if cfg.maxExports <= 0 {
+		return nil
+	}
+	db, err := store.Pool()
+	if err != nil {
+		return err
+	}
+	if n := db.Stats().MaxOpenConnections; n > 0 && cfg.maxExports >= n {
+		return fmt.Errorf("MAX_EXPORTS=%d must be below the %d connections requests share (DB_MAX_OPEN_CONNS=%d, less "+
+			"the one the change listener holds on PostgreSQL): each export holds a connection while its client reads",
+			cfg.maxExports, n, cfg.maxOpenConns)
+	}
+	return nil
+}
+
 func migrate(ctx context.Context, store *models.Store, log *slog.Logger) error {
 	applied, err := store.Migrate(ctx)
 	if err != nil {
@@ -428,6 +448,9 @@ func loadSeed(ctx context.Context, store *models.Store, log *slog.Logger) error 
 }
 
 func serve(ctx context.Context, cfg config, store *models.Store, log *slog.Logger) error {
+	if err := checkMaxExports(cfg, store); err != nil {
+		return err
+	}
 	var draining atomic.Bool
 	var metricsMux *http.ServeMux
 	if cfg.metricsAddr != "" {
@@ -549,7 +572,7 @@ Environment variables:
   SHUTDOWN_READINESS_DELAY  how long /readyz answers 503 before the listener closes (0s)
   CACHE_MAX_AGE             Cache-Control max-age of /v1 responses, whole seconds >= 1s (60s)
   MAX_EXPORTS               streamed exports running at once; one more is a 503
-                            (half of DB_MAX_OPEN_CONNS)
+                            (half the pool DB_MAX_OPEN_CONNS gives requests)
   RATE_LIMIT_RPS            requests a second per client IP; 0: no limit (10, not
                             applied to loopback clients unless set explicitly)
   RATE_LIMIT_BURST          requests one client IP may send at once (20)

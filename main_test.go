@@ -77,7 +77,8 @@ func TestServeEmbeddedDefault(t *testing.T) {
 }
 
 // TestServeRefusesStaleSchema: against PostgreSQL, serve will not start on
-// a schema that is behind unless told to migrate.
+// a schema that is behind unless told to migrate, nor with MAX_EXPORTS
+// that leaves requests no connection.
 func TestServeRefusesStaleSchema(t *testing.T) {
 	admin := os.Getenv("TEST_DATABASE_URL")
 	if admin == "" {
@@ -120,10 +121,22 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 			t.Fatalf("%s: %v", cmd, err)
 		}
 	}
+	// On PostgreSQL the change listener holds one of DB_MAX_OPEN_CONNS, so
+	// MAX_EXPORTS must stay below the rest: 9 of 10 would let crawling
+	// exports take every connection requests share.
+	// (A server that starts anyway is stopped after a while.)
+	ctx9, cancel9 := context.WithTimeout(ctx, 20*time.Second)
+	err = run(ctx9, []string{"timeline", "serve"}, env(map[string]string{"DATABASE_URL": dsn, "PORT": port, "CURSOR_KEY": "k",
+		"DB_MAX_OPEN_CONNS": "10", "MAX_EXPORTS": "9"}), &bytes.Buffer{})
+	cancel9()
+	if err == nil || !strings.Contains(err.Error(), "MAX_EXPORTS=9") {
+		t.Fatalf("MAX_EXPORTS=9 with DB_MAX_OPEN_CONNS=10 on PostgreSQL: got %v, want a refusal naming MAX_EXPORTS", err)
+	}
 	ctx2, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx2, []string{"timeline", "serve"}, env(map[string]string{"DATABASE_URL": dsn, "PORT": port, "CURSOR_KEY": "k"}), &bytes.Buffer{})
+		done <- run(ctx2, []string{"timeline", "serve"}, env(map[string]string{"DATABASE_URL": dsn, "PORT": port, "CURSOR_KEY": "k",
+			"DB_MAX_OPEN_CONNS": "10", "MAX_EXPORTS": "8"}), &bytes.Buffer{})
 	}()
 	body := waitGet(t, "http://127.0.0.1:"+port+"/v1/timelines/csto", done)
 	if !strings.Contains(body, `"id":"csto"`) {

@@ -239,12 +239,17 @@ func (s *server) exportChanges(c *gin.Context, cs ChangeStore, f models.ChangeFi
 	ctx := c.Request.Context()
 	c.Header("Content-Type", "application/x-ndjson")
 	c.Header("Cache-Control", "no-store")
-	c.Header("Trailer", trailerRowsWriter)
-	c.Status(http.StatusOK)
-	if c.Request.Method == http.MethodHead {
-		c.Writer.WriteHeaderNow()
-		return nil
+	// The trailer only to a client that asks for it, as on the event
+	// exports (see wantsTrailers).
+	trailers := wantsTrailers(c.Request)
+	if trailers {
+		c.Header("Trailer", trailerRowsWriter)
 	}
+	c.Status(http.StatusOK)
+	// A HEAD writes the first batch, as an event export does, so that the
+	// compression middleware decides its headers as for the GET; net/http
+	// drops the body.
+	head := c.Request.Method == http.MethodHead
 	w := bufio.NewWriterSize(c.Writer, 64<<10)
 	limit := f.Limit
 	if _, given := c.Request.URL.Query()["limit"]; !given {
@@ -276,11 +281,17 @@ func (s *server) exportChanges(c *gin.Context, cs ChangeStore, f models.ChangeFi
 			return nil
 		}
 		_ = s.extendWriteDeadline(c)
-		if !more {
+		if !more || head {
 			break
 		}
 	}
-	c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
+	if head {
+		c.Writer.WriteHeaderNow()
+		return nil
+	}
+	if trailers {
+		c.Writer.Header().Set(trailerRowsWriter, strconv.Itoa(rows))
+	}
 	c.Set("rows", rows)
 	return nil
 }

@@ -55,12 +55,13 @@ func (s *server) embed(c *gin.Context) (string, any, error) {
 	if err := p.err(); err != nil {
 		return "", nil, err
 	}
-	if done, err := s.notModified(c); done || err != nil {
-		return "", nil, err
-	}
+	// A missing timeline is a 404 whatever the conditional headers say.
 	ctx := c.Request.Context()
 	t, err := s.findTimeline(ctx, id)
 	if err != nil {
+		return "", nil, err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return "", nil, err
 	}
 	_, total, err := s.store.CountEventsByYear(ctx, f)
@@ -140,11 +141,11 @@ func (s *server) oEmbed(c *gin.Context) error {
 	if id == "" {
 		return notFound("The url is not a timeline page of this server: give an explorer URL (/timelines/{id}) or an embed URL (/embed/timelines/{id}) on " + c.Request.Host + ".")
 	}
-	if done, err := s.notModified(c); done || err != nil {
-		return err
-	}
 	t, err := s.findTimeline(c.Request.Context(), id)
 	if err != nil {
+		return err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return err
 	}
 	src := baseURL(c) + "/embed/timelines/" + id + canonicalQuery(filters)

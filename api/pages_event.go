@@ -74,15 +74,17 @@ func (s *server) eventPage(c *gin.Context) (string, any, error) {
 	if !models.ValidSlug(id) {
 		return "", nil, notFound("No event has the id " + quoteID(id) + ".")
 	}
-	if done, err := s.notModified(c); done || err != nil {
-		return "", nil, err
-	}
+	// The event is read before the conditional headers are, so that a
+	// missing one is a 404 whatever If-None-Match says.
 	ctx := c.Request.Context()
 	e, err := s.store.FindEventByID(ctx, id)
 	if err == models.ErrNotFound {
 		return "", nil, notFound("No event has the id " + quoteID(id) + ".")
 	}
 	if err != nil {
+		return "", nil, err
+	}
+	if done, err := s.notModified(c); done || err != nil {
 		return "", nil, err
 	}
 	t, err := s.store.FindTimelineByID(ctx, e.Timeline)

@@ -126,15 +126,16 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 			f.After = &key
 		}
 	}
-	if p.err() == nil {
-		if done, err := s.notModified(c); done || err != nil {
-			return "", nil, err
-		}
-	}
+	// A missing timeline is a 404 whatever the conditional headers say.
 	ctx := c.Request.Context()
 	t, err := s.findTimeline(ctx, id)
 	if err != nil {
 		return "", nil, err
+	}
+	if p.err() == nil {
+		if done, err := s.notModified(c); done || err != nil {
+			return "", nil, err
+		}
 	}
 	d := timelinePageData{
 		pageBase: pageBase{Title: t.Title, Description: t.Description, Nav: "timeline",

@@ -119,12 +119,14 @@ func TestEventsCursorIsStrict(t *testing.T) {
 
 // TestConditionalOnMissingIs404: If-None-Match: * and a recent
 // If-Modified-Since on a resource that does not exist answer 404, never
-// 304.
+// 304: the API's resources, the pages of an event or a timeline, and the
+// oEmbed of a timeline that does not exist.
 func TestConditionalOnMissingIs404(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		soon := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
 		for _, path := range []string{"/v1/events/no-such-id", "/v1/actors/no-such-id", "/v1/places/no-such-id",
-			"/v1/timelines/no-such-id"} {
+			"/v1/timelines/no-such-id", "/events/no-such-id", "/timelines/no-such-id", "/embed/timelines/no-such-id",
+			"/oembed?url=" + url.QueryEscape(b.server.URL+"/timelines/no-such-id")} {
 			for _, h := range []http.Header{{"If-None-Match": {"*"}}, {"If-Modified-Since": {soon}},
 				{"If-None-Match": {`"x", *`}}} {
 				for _, method := range []string{http.MethodGet, http.MethodHead} {
@@ -136,7 +138,9 @@ func TestConditionalOnMissingIs404(t *testing.T) {
 			}
 		}
 		// An existing resource still answers 304.
-		for _, path := range []string{"/v1/events/csto-2002-activation", "/v1/actors/csto", "/v1/timelines/csto"} {
+		for _, path := range []string{"/v1/events/csto-2002-activation", "/v1/actors/csto", "/v1/timelines/csto",
+			"/events/csto-2002-activation", "/timelines/csto", "/embed/timelines/csto",
+			"/oembed?url=" + url.QueryEscape(b.server.URL+"/timelines/csto")} {
 			if r := b.do(t, http.MethodGet, path, http.Header{"If-None-Match": {"*"}}); r.status != http.StatusNotModified {
 				t.Errorf("GET %s with If-None-Match: *: got %d, want 304", path, r.status)
 			}
@@ -167,7 +171,9 @@ func TestHeadMatchesGetUnderCompression(t *testing.T) {
 		// may differ when the two answers have different dates.
 		for _, path := range []string{"/v1/events?limit=100", "/v1/events/csto-2019-10-battle-brotherhood", "/v1/timelines",
 			"/v1/facets", "/v1/actors", "/openapi.yaml", "/v1/events.csv?year=2019", "/v1/events.ndjson",
-			"/v1/events?format=timelinejs", "/v1/events.csv?year=1900", "/healthz"} {
+			"/v1/events?format=timelinejs", "/v1/events.csv?year=1900", "/healthz", "/v1/changes?format=ndjson",
+			"/v1/changes?format=ndjson&limit=2", "/v1/changes", "/v1/timelines/csto/feed.atom", "/", "/timelines/csto",
+			"/events/csto-2002-activation", "/embed/timelines/csto", "/docs", "/openapi.json"} {
 			get, head := fetch(http.MethodGet, path), fetch(http.MethodHead, path)
 			if head.StatusCode != get.StatusCode {
 				t.Errorf("HEAD %s: got %d, GET got %d", path, head.StatusCode, get.StatusCode)
@@ -305,7 +311,8 @@ func chunks(t *testing.T, body []byte) (data []byte, trailer string) {
 
 // TestExportTrailersOnlyOnRequest: an export sends X-Total-Count up
 // front and a chunked body that ends cleanly; the X-Rows-Written trailer
-// goes only to a client that sends TE: trailers.
+// goes only to a client that sends TE: trailers, on the event exports and
+// the change feed's alike.
 func TestExportTrailersOnlyOnRequest(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
 		for _, path := range []string{"/v1/events.csv?year=2019", "/v1/events.ndjson", "/v1/events?format=timelinejs"} {
@@ -336,16 +343,41 @@ func TestExportTrailersOnlyOnRequest(t *testing.T) {
 				t.Errorf("%s: the body differs with TE: trailers", path)
 			}
 		}
+		// The change feed's NDJSON export too (it has no X-Total-Count: the
+		// feed may grow while it streams).
+		const feed = "/v1/changes?format=ndjson&limit=5"
+		plain := rawRequest(t, b.server.URL, "GET "+feed+" HTTP/1.1")
+		if plain.status != http.StatusOK || plain.header.Get("Trailer") != "" {
+			t.Errorf("%s without TE: got %d, Trailer %q; want 200 and none", feed, plain.status, plain.header.Get("Trailer"))
+		}
+		if _, trailer := chunks(t, plain.body); trailer != "" {
+			t.Errorf("%s without TE: got trailer section %q, want none", feed, trailer)
+		}
+		asked := rawRequest(t, b.server.URL, "GET "+feed+" HTTP/1.1\r\nTE: trailers")
+		if asked.header.Get("Trailer") != "X-Rows-Written" {
+			t.Errorf("%s with TE: trailers: got Trailer %q, want X-Rows-Written", feed, asked.header.Get("Trailer"))
+		}
+		if _, trailer := chunks(t, asked.body); trailer != "X-Rows-Written: 5" {
+			t.Errorf("%s with TE: trailers: got trailer section %q, want X-Rows-Written: 5", feed, trailer)
+		}
+		head := rawRequest(t, b.server.URL, "HEAD "+feed+" HTTP/1.1")
+		if head.header.Get("Trailer") != "" {
+			t.Errorf("HEAD %s without TE: got Trailer %q, want none", feed, head.header.Get("Trailer"))
+		}
 	})
 }
 
 // TestTimelineJSEscapesEveryText: TimelineJS reads its text fields as
-// HTML, so display_date is escaped like the headline and the text.
+// HTML, so display_date is escaped like the headline, the text (the
+// summary) and the document's title.
 func TestTimelineJSEscapesEveryText(t *testing.T) {
 	for _, b := range freshBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			const evil = `<img src=x onerror=alert(1)> & "late" May`
-			if err := b.store.DB().Exec("UPDATE events SET display_date = ?, title = ? WHERE id = 'csto-2002-activation'", evil, evil).Error; err != nil {
+			if err := b.store.DB().Exec("UPDATE events SET display_date = ?, title = ?, summary = ? WHERE id = 'csto-2002-activation'", evil, evil, evil).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := b.store.DB().Exec("UPDATE timelines SET title = ? WHERE id = 'csto'", evil).Error; err != nil {
 				t.Fatal(err)
 			}
 			if err := b.store.DB().Exec("UPDATE dataset_state SET version = version + 1").Error; err != nil {
@@ -354,11 +386,17 @@ func TestTimelineJSEscapesEveryText(t *testing.T) {
 			r := b.get(t, "/v1/events?format=timelinejs&timeline=csto")
 			r.wantStatus(t, http.StatusOK)
 			var doc struct {
+				Title struct {
+					Text struct {
+						Headline string `json:"headline"`
+					} `json:"text"`
+				} `json:"title"`
 				Events []struct {
 					UniqueID    string `json:"unique_id"`
 					DisplayDate string `json:"display_date"`
 					Text        struct {
 						Headline string `json:"headline"`
+						Text     string `json:"text"`
 					} `json:"text"`
 				} `json:"events"`
 			}
@@ -371,10 +409,16 @@ func TestTimelineJSEscapesEveryText(t *testing.T) {
 					if e.DisplayDate != want || e.Text.Headline != want {
 						t.Errorf("got display_date %q, headline %q; want both %q", e.DisplayDate, e.Text.Headline, want)
 					}
+					if !strings.HasPrefix(e.Text.Text, "<p>"+want+"</p>") {
+						t.Errorf("got text %.200q, want it to begin with the escaped summary <p>%s</p>", e.Text.Text, want)
+					}
 				}
 			}
 			if !found {
 				t.Fatal("csto-2002-activation is missing from the TimelineJS document")
+			}
+			if doc.Title.Text.Headline != want {
+				t.Errorf("got the document's title %q, want %q", doc.Title.Text.Headline, want)
 			}
 		})
 	}
