@@ -4,41 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 )
 
-// eventRow is the events table as read.
-type eventRow struct {
-	ID            string    `gorm:"column:id"`
-	TimelineID    string    `gorm:"column:timeline_id"`
-	Title         string    `gorm:"column:title"`
-	Summary       string    `gorm:"column:summary"`
-	StartDate     Date      `gorm:"column:start_date"`
-	EndDate       Date      `gorm:"column:end_date"`
-	DatePrecision string    `gorm:"column:date_precision"`
-	Approximate   bool      `gorm:"column:approximate"`
-	DisplayDate   string    `gorm:"column:display_date"`
-	EDTF          string    `gorm:"column:edtf"`
-	Type          string    `gorm:"column:type"`
-	Status        string    `gorm:"column:status"`
-	ContentHash   string    `gorm:"column:content_hash"`
-	UpdatedAt     time.Time `gorm:"column:updated_at"`
-	// SearchRank is only selected when sorting by relevance.
-	SearchRank float64 `gorm:"column:search_rank"`
-}
-
+// eventColumns are the columns of an event that readEvents scans.
 const eventColumns = `e.id, e.timeline_id, e.title, e.summary, e.start_date, e.end_date, e.date_precision,
 	e.approximate, e.display_date, e.edtf, e.type, e.status, e.content_hash, e.updated_at`
-
-func (r eventRow) event() Event {
-	return Event{
-		ID: r.ID, Timeline: r.TimelineID, Title: r.Title, Summary: r.Summary,
-		Span: Span{Start: r.StartDate, End: r.EndDate, Precision: Precision(r.DatePrecision),
-			Approximate: r.Approximate, EDTF: r.EDTF},
-		DisplayDate: r.DisplayDate, Type: r.Type, Status: r.Status, UpdatedAt: r.UpdatedAt.UTC(),
-		Rank: r.SearchRank,
-	}
-}
 
 // FindEvents returns up to f.Limit events matching f in f's order, with
 // their actors, places, tags and citations, and whether more follow. A

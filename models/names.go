@@ -92,3 +92,29 @@ func (s *Store) resolveNames(ctx context.Context, f EventFilter) (EventFilter, e
 	f.resolved = true
 	return f, nil
 }
+
+// aliases returns the other names of the given actors or places, in order.
+// table and column are constants chosen by the caller, never user input.
+func (s *Store) aliases(ctx context.Context, table, column string, ids []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct{ Owner, Alias string }
+	err := s.db.WithContext(ctx).Raw("SELECT "+column+" AS owner, alias FROM "+table+
+		" WHERE "+column+" IN ? ORDER BY "+column+", position", ids).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	for _, r := range rows {
+		out[r.Owner] = append(out[r.Owner], r.Alias)
+	}
+	return out, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -17,9 +17,13 @@ import (
 // process within the dataset state's bound (a notification, at most
 // stateBound). A link to an id the catalogs lack (a page read after a
 // write that the held version does not cover yet) sends the page down the
-// joined statement instead. With replicas there is no in-process version to
-// key on (see UseReplicas), and on SQLite the joins are in process: both
-// always join.
+// joined statement instead. This holds because every change to these
+// tables commits with a move of the version in the same transaction (a
+// Save method called outside one runs as a write of its own, see upsert),
+// and a read inside a write's transaction, which sees the write's changes
+// before its version moves, never uses the catalogs (depth, no state).
+// With replicas there is no in-process version to key on (see
+// UseReplicas), and on SQLite the joins are in process: both always join.
 
 // catalogCap bounds the rows (actors, aliases, places, sources) that the
 // catalogs hold: a larger dataset is joined in the database, so memory

@@ -42,16 +42,11 @@ func (s *Store) refreshSearchText(ctx context.Context, ids []string) error {
 }
 
 func (s *Store) refreshSearchTextBatch(ctx context.Context, ids []string) error {
-	db := s.db.WithContext(ctx)
-	var rows []eventRow
-	if err := db.Raw("SELECT "+eventColumns+" FROM events e WHERE e.id IN ?", ids).Scan(&rows).Error; err != nil {
-		return translate(err)
-	}
-	events := make([]Event, len(rows))
-	for i, r := range rows {
-		events[i] = r.event()
-	}
-	if err := s.loadRelations(ctx, events); err != nil {
+	// The event and the relations its text names, read as any read is;
+	// inside the write's transaction, so not from the relation catalogs.
+	events, err := s.readEvents(ctx, "SELECT "+eventColumns+" FROM events e WHERE e.id IN ?", []any{ids}, false,
+		fieldActors|fieldPlaces|fieldSources)
+	if err != nil {
 		return err
 	}
 	var placeIDs []string
@@ -64,6 +59,7 @@ func (s *Store) refreshSearchTextBatch(ctx context.Context, ids []string) error 
 	if err != nil {
 		return err
 	}
+	db := s.db.WithContext(ctx)
 	for _, e := range events {
 		text := searchText(e, aliases)
 		if err := db.Exec("UPDATE events SET search_text = ? WHERE id = ? AND search_text <> ?", text, e.ID, text).

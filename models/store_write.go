@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -47,8 +48,30 @@ func (s *Store) existingHash(ctx context.Context, table, id string) (string, boo
 
 // upsert inserts or updates one row of table (a constant) when its content
 // hash differs, running children afterwards to rewrite dependent rows.
+//
+// Called outside a transaction (a Save method used on its own), it runs
+// as a write transaction of its own. Its statements would otherwise
+// commit one by one: a failure half-way would keep half a change, and the
+// reads between them (the search text's relations) would see the dataset
+// version before the write's bump, under which the relation catalogs
+// (relation_catalog.go) still hold the old names, or, with replicas, a
+// replica that has not replayed the statements just written.
 func (s *Store) upsert(ctx context.Context, table, id string, record any, cols []string, vals []any,
 	children func(db *Store) error) (SaveResult, error) {
+	if s.depth == 0 {
+		var res SaveResult
+		err := s.writeTx(ctx, func(tx *Store, _ time.Time) error {
+			var err error
+			if res, err = tx.upsert(ctx, table, id, record, cols, vals, children); err == nil && res == Unchanged {
+				return errUnchanged
+			}
+			return err
+		})
+		if errors.Is(err, errUnchanged) {
+			return Unchanged, nil
+		}
+		return res, err
+	}
 	hash := contentHash(record)
 	old, exists, err := s.existingHash(ctx, table, id)
 	if err != nil {
