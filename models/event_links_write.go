@@ -15,6 +15,18 @@ type knownLinks struct {
 	// tables maps a table to the ids looked up in it, true for those that
 	// exist.
 	tables map[string]map[string]bool
+	// placeNames and published are what the editorial rules read of the
+	// places and sources in tables that exist: each place's name and
+	// aliases, each source's publication date (see readEditorial).
+	placeNames map[string][]string
+	published  map[string]Date
+	// texts holds the source texts read (Editorial.SourceText), by id.
+	texts map[string]sourceText
+}
+
+type sourceText struct {
+	text  string
+	known bool
 }
 
 // linkTables are the tables an event links to.
@@ -48,7 +60,57 @@ func (s *Store) prefetchLinks(ctx context.Context, docs []EventDoc) (*knownLinks
 		}
 		k.tables[table] = found
 	}
+	var places, sources []string
+	for id, ok := range k.tables["places"] {
+		if ok {
+			places = append(places, id)
+		}
+	}
+	for id, ok := range k.tables["sources"] {
+		if ok {
+			sources = append(sources, id)
+		}
+	}
+	var err error
+	if k.placeNames, k.published, err = s.readEditorial(ctx, places, sources); err != nil {
+		return nil, err
+	}
+	k.texts = map[string]sourceText{}
 	return k, nil
+}
+
+// editorial returns readEditorial's answer for placeIDs and sourceIDs:
+// from k when it has looked them all up, else from the database.
+func (k *knownLinks) editorial(ctx context.Context, s *Store, placeIDs, sourceIDs []string) (map[string][]string, map[string]Date, error) {
+	if k != nil && k.looked("places", placeIDs) && k.looked("sources", sourceIDs) {
+		return k.placeNames, k.published, nil
+	}
+	return s.readEditorial(ctx, placeIDs, sourceIDs)
+}
+
+// looked reports whether k has looked up every one of ids in table.
+func (k *knownLinks) looked(table string, ids []string) bool {
+	for _, id := range ids {
+		if _, ok := k.tables[table][id]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// sourceText returns text, reading each source's text once for k.
+func (k *knownLinks) sourceText(text func(id string) (string, bool)) func(id string) (string, bool) {
+	if k == nil || text == nil {
+		return text
+	}
+	return func(id string) (string, bool) {
+		t, ok := k.texts[id]
+		if !ok {
+			t.text, t.known = text(id)
+			k.texts[id] = t
+		}
+		return t.text, t.known
+	}
 }
 
 // existingIDs returns which of ids are in table (a constant).
@@ -203,12 +265,18 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 			return err
 		}
 		known.created("places", p.ID)
+		if known != nil {
+			known.placeNames[p.ID] = append([]string{p.Name}, p.Aliases...)
+		}
 	}
 	for _, src := range newSources {
 		if _, err := s.SaveSource(ctx, src); err != nil {
 			return err
 		}
 		known.created("sources", src.ID)
+		if known != nil {
+			known.published[src.ID] = src.Published
+		}
 	}
 	return nil
 }

@@ -252,7 +252,7 @@ func (s *Store) validateEvent(ctx context.Context, d EventDoc, known *knownLinks
 	if err := s.resolveLinks(ctx, &e, v, known); err != nil {
 		return e, v, err
 	}
-	if err := s.checkEditorial(ctx, e, v); err != nil {
+	if err := s.checkEditorial(ctx, e, v, known); err != nil {
 		return e, v, err
 	}
 	return e, v, nil

@@ -200,3 +200,56 @@ func TestWriteIDsAreNotTags(t *testing.T) {
 		})
 	}
 }
+
+// TestImportEditorialWithinBatch: an import checks each row against the
+// place names and source dates as the rows before it in the same batch
+// left them (an import reads them once per batch): a place and a source
+// that the first row creates are then known by their stored names and
+// date, not by what a later row says of them. Each broken rule is a 422
+// naming the row and the field.
+func TestImportEditorialWithinBatch(t *testing.T) {
+	line := func(id, date, place, source, quote string) string {
+		return `{"id":"` + id + `","title":"Harbour","summary":"","edtf":"` + date + `","type":"statement","status":"occurred",` +
+			`"tags":["test-tag"],"actors":[{"id":"csto","role":"speaker"}],"places":[` + place + `],` +
+			`"sources":[{` + source + `,"quote":"` + quote + `"}]}`
+	}
+	create := line("harbour-a", "2020-02-10",
+		`{"id":"port-atlantis","name":"Port Atlantis","kind":"city"}`,
+		`"source_id":"harbour-log","title":"Harbour log","published_date":"2020-03-01"`,
+		"In February 2020 ships came to Port Atlantis.")
+	byID := line("harbour-b", "2020-01-15", `{"id":"port-atlantis"}`, `"source_id":"harbour-log"`,
+		"In January 2020 Port Atlantis froze.")
+	// The place exists: the name this row gives it is not one of its names.
+	otherName := line("harbour-c", "2020-01-20", `{"id":"port-atlantis","name":"Elsewhere Bay","kind":"city"}`,
+		`"source_id":"harbour-log"`, "In January 2020 Elsewhere Bay froze.")
+	// The source exists, published 2020-03-01: an occurred event may not
+	// end later, whatever date this row claims for the source.
+	afterSource := line("harbour-d", "2020-04-10", `{"id":"port-atlantis"}`,
+		`"source_id":"harbour-log","title":"Harbour log","published_date":"2021-01-01"`,
+		"In April 2020 Port Atlantis opened.")
+	for _, b := range freshBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			key := b.newKey(t, models.ScopeEventsWrite, "", 0)
+			_, r := b.importFile(t, key, "csto", "", ndjsonType, strings.Join([]string{create, byID, otherName, afterSource}, "\n")+"\n")
+			wantEditorial(t, "another name", r, "line 3: ", "/places/0/id", `place "port-atlantis" is named in none`)
+			wantEditorial(t, "after the source", r, "line 4: ", "/date", "after its source was published (2020-03-01)")
+			if r.status == http.StatusUnprocessableEntity {
+				p := wantProblem(t, "batch", r, http.StatusUnprocessableEntity, "invalid-body")
+				for _, f := range p.InvalidParams {
+					if strings.HasPrefix(f.Name, "line 1: ") || strings.HasPrefix(f.Name, "line 2: ") {
+						t.Errorf("got %s: %s, want lines 1 and 2 accepted", f.Name, f.Reason)
+					}
+				}
+			}
+			if got := b.get(t, "/v1/events/harbour-a"); got.status != http.StatusNotFound {
+				t.Errorf("a refused import left harbour-a (GET answers %d)", got.status)
+			}
+			rep, r := b.importFile(t, key, "csto", "", ndjsonType, create+"\n"+byID+"\n")
+			wantReport(t, "the good rows", r, rep, 2, 2, 0, 0, 0)
+			// In a later import the place and source are read as stored.
+			_, r = b.importFile(t, key, "csto", "", ndjsonType, afterSource+"\n"+otherName+"\n")
+			wantEditorial(t, "later: after the source", r, "line 1: ", "/date", "after its source was published (2020-03-01)")
+			wantEditorial(t, "later: another name", r, "line 2: ", "/places/0/id", `place "port-atlantis" is named in none`)
+		})
+	}
+}
