@@ -137,7 +137,7 @@ func (l *jsonLinks) decode(e *Event) error {
 }
 
 // exportChunks is how many chunks of rows streamRows reads ahead of fn.
-const exportChunks = 4
+const exportChunks = 2
 
 // streamRows runs query, whose rows are the event columns (and
 // search_rank when ranked) then the relation columns links reads, and

@@ -142,7 +142,7 @@ func wholeQuery(f EventFilter, w *sqlWhere, part string, bound any) (string, []a
 		aggs := ""
 		for _, c := range append([]string{"position"}, r.cols...) {
 			cols += ", " + alias + "." + c
-			aggs += ", array_agg(" + c + ") AS " + c
+			aggs += ", array_agg(" + c + ")::text AS " + c
 		}
 		joins += " LEFT JOIN (SELECT event_id" + aggs + " FROM " + r.table + cond("event_id") + " GROUP BY event_id) " +
 			alias + " ON " + alias + ".event_id = e.id"
