@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html"
@@ -88,7 +87,7 @@ func (s *server) export(c *gin.Context, f models.EventFilter, fm format, values 
 	var ex exporter
 	switch fm {
 	case formatCSV:
-		ex = &csvExporter{w: csv.NewWriter(w), keep: csvColumns(f.Fields), retracted: f.IncludeRetracted}
+		ex = &csvExporter{w: w, keep: csvColumns(f.Fields), retracted: f.IncludeRetracted}
 	case formatNDJSON:
 		ex = &ndjsonExporter{w: w, fields: f.Fields}
 	default:
@@ -211,92 +210,161 @@ func exportFilename(values url.Values, ext string) string {
 // csvExporter writes RFC 4180 CSV: a header row, CRLF line ends, UTF-8.
 // keep, when set, lists the columns of a sparse fieldset (see csvColumns).
 // With include=retracted the rows have one more column, retracted_at,
-// empty but for the tombstones of retracted events.
+// empty but for the tombstones of retracted events. Each row's cells are
+// appended to cells (ends[i] is where cell i ends), then written quoted as
+// encoding/csv would (see appendCSVCell).
 type csvExporter struct {
-	w         *csv.Writer
+	w         *bufio.Writer
 	keep      []int
 	retracted bool
+	cells     []byte
+	ends      []int
+	line      []byte
 }
 
 func (x *csvExporter) begin() error {
-	x.w.UseCRLF = true
+	x.ends = make([]int, len(csvHeader))
 	header := project(csvHeader, x.keep)
 	if x.retracted {
 		header = append(slices.Clip(header), "retracted_at")
 	}
-	return x.w.Write(header)
+	line := x.line[:0]
+	for i, h := range header {
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = appendCSVCell(line, []byte(h))
+	}
+	x.line = append(line, '\r', '\n')
+	_, err := x.w.Write(x.line)
+	return err
+}
+
+// cell ends the cell being appended to x.cells as cell i.
+func (x *csvExporter) cell(i int) { x.ends[i] = len(x.cells) }
+
+// joined appends the n strings at(0..n-1) to x.cells, separated by "; ".
+func (x *csvExporter) joined(n int, at func(int) string) {
+	for j := 0; j < n; j++ {
+		if j > 0 {
+			x.cells = append(x.cells, "; "...)
+		}
+		x.cells = append(x.cells, at(j)...)
+	}
 }
 
 func (x *csvExporter) write(e models.Event) error {
 	if !e.RetractedAt.IsZero() {
 		return x.writeTombstone(e)
 	}
-	var actors, actorIDs, places, placeIDs, quotes, sources []string
-	for _, a := range e.Actors {
-		actors, actorIDs = append(actors, a.Name), append(actorIDs, a.ID)
-	}
-	for _, p := range e.Places {
-		places, placeIDs = append(places, p.Name), append(placeIDs, p.ID)
-	}
-	for _, c := range e.Citations {
-		quotes = append(quotes, c.Quote)
-		if !slices.Contains(sources, c.Source.ID) {
-			sources = append(sources, c.Source.ID)
+	b := x.cells[:0]
+	b = append(b, e.ID...)
+	x.ends[0] = len(b)
+	b = append(b, e.Timeline...)
+	x.ends[1] = len(b)
+	b = append(b, e.Title...)
+	x.ends[2] = len(b)
+	b = append(b, e.Summary...)
+	x.ends[3] = len(b)
+	b = appendDate(b, e.Span.Start)
+	x.ends[4] = len(b)
+	b = appendDate(b, e.Span.End)
+	x.ends[5] = len(b)
+	b = append(b, e.Span.Precision...)
+	x.ends[6] = len(b)
+	b = strconv.AppendBool(b, e.Span.Approximate)
+	x.ends[7] = len(b)
+	b = append(b, e.DisplayDate...)
+	x.ends[8] = len(b)
+	b = append(b, e.Span.EDTF...)
+	x.ends[9] = len(b)
+	b = append(b, e.Type...)
+	x.ends[10] = len(b)
+	b = append(b, e.Status...)
+	x.ends[11] = len(b)
+	x.cells = b
+	x.joined(len(e.Actors), func(j int) string { return e.Actors[j].Name })
+	x.cell(12)
+	x.joined(len(e.Actors), func(j int) string { return e.Actors[j].ID })
+	x.cell(13)
+	x.joined(len(e.Places), func(j int) string { return e.Places[j].Name })
+	x.cell(14)
+	x.joined(len(e.Places), func(j int) string { return e.Places[j].ID })
+	x.cell(15)
+	x.joined(len(e.Tags), func(j int) string { return e.Tags[j] })
+	x.cell(16)
+	x.joined(len(e.Citations), func(j int) string { return e.Citations[j].Quote })
+	x.cell(17)
+	// Each source once, in the order of its first citation.
+	n := 0
+	for j, c := range e.Citations {
+		if !slices.ContainsFunc(e.Citations[:j], func(o models.Citation) bool { return o.Source.ID == c.Source.ID }) {
+			if n > 0 {
+				x.cells = append(x.cells, "; "...)
+			}
+			x.cells = append(x.cells, c.Source.ID...)
+			n++
 		}
 	}
-	join := func(s []string) string { return strings.Join(s, "; ") }
-	row := []string{e.ID, e.Timeline, e.Title, e.Summary, e.Span.Start.String(), e.Span.End.String(),
-		string(e.Span.Precision), strconv.FormatBool(e.Span.Approximate), e.DisplayDate, e.Span.EDTF, e.Type, e.Status,
-		join(actors), join(actorIDs), join(places), join(placeIDs), join(e.Tags), join(quotes), join(sources),
-		e.UpdatedAt.UTC().Format(time.RFC3339)}
-	row = project(row, x.keep)
-	if x.retracted {
-		row = append(row, "")
+	x.cell(18)
+	x.cells = e.UpdatedAt.UTC().AppendFormat(x.cells, time.RFC3339)
+	x.cell(19)
+	return x.writeRow(x.retracted, nil)
+}
+
+// writeRow writes the cells of x.cells (those of x.keep when set), then,
+// with extra, one more cell holding last.
+func (x *csvExporter) writeRow(extra bool, last []byte) error {
+	line := x.line[:0]
+	put := func(n, i int) {
+		if n > 0 {
+			line = append(line, ',')
+		}
+		from := 0
+		if i > 0 {
+			from = x.ends[i-1]
+		}
+		line = appendCSVCell(line, x.cells[from:x.ends[i]])
 	}
-	for i := range row {
-		row[i] = csvSafe(row[i])
+	if x.keep == nil {
+		for i := range x.ends {
+			put(i, i)
+		}
+	} else {
+		for n, i := range x.keep {
+			put(n, i)
+		}
 	}
-	if err := x.w.Write(row); err != nil {
-		return err
+	if extra {
+		line = append(line, ',')
+		line = appendCSVCell(line, last)
 	}
-	x.w.Flush()
-	return x.w.Error()
+	x.line = append(line, '\r', '\n')
+	_, err := x.w.Write(x.line)
+	return err
 }
 
 // writeTombstone writes the row of a retracted event: its id, timeline
 // (where the fieldset keeps them) and retracted_at, every other cell empty.
 func (x *csvExporter) writeTombstone(e models.Event) error {
-	row := make([]string, len(csvHeader))
-	row[0], row[1] = csvSafe(e.ID), csvSafe(e.Timeline)
-	row = append(project(row, x.keep), e.RetractedAt.UTC().Format(time.RFC3339Nano))
-	if err := x.w.Write(row); err != nil {
-		return err
+	b := append(append(x.cells[:0], e.ID...), e.Timeline...)
+	x.cells = b
+	x.ends[0] = len(e.ID)
+	for i := 1; i < len(x.ends); i++ {
+		x.ends[i] = len(b)
 	}
-	x.w.Flush()
-	return x.w.Error()
+	return x.writeRow(true, e.RetractedAt.UTC().AppendFormat(nil, time.RFC3339Nano))
 }
 
-func (x *csvExporter) end() error {
-	x.w.Flush()
-	return x.w.Error()
-}
-
-// csvSafe defuses spreadsheet formulas: a cell that starts with = + - @
-// (or a tab or carriage return, which some spreadsheets skip) is prefixed
-// with an apostrophe, which spreadsheets show as text. Only CSV is
-// touched; JSON and NDJSON carry the text as written.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+func (x *csvExporter) end() error { return nil }
 
 // ndjsonExporter writes one event per line, in the JSON API's shape, with
 // only the fields of a sparse fieldset when one is given.
 type ndjsonExporter struct {
 	w      *bufio.Writer
 	fields models.EventFields
+	enc    *eventEncoder
+	line   []byte
 }
 
 func (x *ndjsonExporter) begin() error { return nil }
@@ -308,7 +376,12 @@ func (x *ndjsonExporter) write(e models.Event) error {
 	if !x.fields.All() {
 		return jsonEncode(x.w, newSparseEventJSON(e, x.fields))
 	}
-	return jsonEncode(x.w, newEventJSON(e)) // Encode ends each value with "\n"
+	if x.enc == nil {
+		x.enc = newEventEncoder()
+	}
+	x.line = x.enc.appendEvent(x.line[:0], &e) // newEventJSON(e), as jsonEncode writes it
+	_, err := x.w.Write(x.line)
+	return err
 }
 
 // tombstoneJSON is the NDJSON line of a retracted event (include=retracted):

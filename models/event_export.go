@@ -87,103 +87,127 @@ const exportChunk = 256
 func (s *Store) exportBatch(ctx context.Context, f EventFilter, cat *exportCatalog, chunk []Event,
 	fn func([]Event) error) (int, EventKey, error) {
 	query, args := s.exportQuery(f)
-	return s.streamRows(ctx, query, args, f.Relevance && !f.Query.IsZero(), cat, chunk, fn, nil)
+	return s.streamRows(ctx, query, args, f.Relevance && !f.Query.IsZero(), &jsonLinks{}, cat, chunk, fn, nil)
 }
 
-// streamRows runs query, whose rows are those of exportQuery, and hands
-// its events, complete, to fn in chunks of at most exportChunk, reusing
-// the chunk's slice. It returns the number of events read and the key of
-// the last. A row whose actors, places or sources the cache lacks waits,
-// with every row after it, until the statement has ended and they are
-// read. When fn fails, abort (if set) is called before the rows are
-// closed: it cancels the statement, which would otherwise be read to its
-// end.
-func (s *Store) streamRows(ctx context.Context, query string, args []any, ranked bool, cat *exportCatalog,
-	chunk []Event, fn func([]Event) error, abort func()) (int, EventKey, error) {
+// linkColumns reads the relation columns that follow an export row's
+// event columns.
+type linkColumns interface {
+	// dest returns the scan destinations of the columns.
+	dest() []any
+	// decode sets the links of e, with bare ids, from the row last scanned.
+	decode(e *Event) error
+}
+
+// jsonLinks reads the relations of exportQuery: one JSON array each.
+type jsonLinks struct {
+	actors, places, tags, sources sql.RawBytes
+	buf                           []string
+}
+
+func (l *jsonLinks) dest() []any { return []any{&l.actors, &l.places, &l.tags, &l.sources} }
+
+func (l *jsonLinks) decode(e *Event) error {
+	var err error
+	if l.buf, err = jsonStrings(l.actors, l.buf[:0], 2); err != nil {
+		return err
+	}
+	e.Actors = make([]EventActor, len(l.buf)/2)
+	for i := range e.Actors {
+		e.Actors[i] = EventActor{Actor: Actor{ID: l.buf[2*i]}, Role: l.buf[2*i+1]}
+	}
+	if l.buf, err = jsonStrings(l.places, l.buf[:0], 1); err != nil {
+		return err
+	}
+	e.Places = make([]Place, len(l.buf))
+	for i := range e.Places {
+		e.Places[i].ID = l.buf[i]
+	}
+	if e.Tags, err = jsonStrings(l.tags, make([]string, 0, 4), 1); err != nil {
+		return err
+	}
+	if l.buf, err = jsonStrings(l.sources, l.buf[:0], 3); err != nil {
+		return err
+	}
+	e.Citations = make([]Citation, len(l.buf)/3)
+	for i := range e.Citations {
+		e.Citations[i] = Citation{Source: Source{ID: l.buf[3*i]}, Quote: l.buf[3*i+1], Note: l.buf[3*i+2]}
+	}
+	return nil
+}
+
+// exportChunks is how many chunks of rows streamRows reads ahead of fn.
+const exportChunks = 2
+
+// streamRows runs query, whose rows are the event columns (and
+// search_rank when ranked) then the relation columns links reads, and
+// hands its events, complete, to fn in chunks of at most exportChunk
+// (chunk's capacity is reused for the first). It returns the number of
+// events read and the key of the last. The rows are read and decoded by
+// a goroutine of their own, a few chunks ahead of fn, so that decoding
+// one chunk overlaps encoding and sending the one before. A row whose
+// actors, places or sources the cache lacks waits, with every row after
+// it, until the statement has ended and they are read. When fn fails,
+// abort (if set) is called before the rows are closed: it cancels the
+// statement, which would otherwise be read to its end.
+func (s *Store) streamRows(ctx context.Context, query string, args []any, ranked bool, links linkColumns,
+	cat *exportCatalog, chunk []Event, fn func([]Event) error, abort func()) (int, EventKey, error) {
 	rows, err := s.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return 0, EventKey{}, s.searchError(err)
 	}
-	defer rows.Close()
+	full := make(chan []Event, exportChunks)
+	free := make(chan []Event, exportChunks+1)
+	free <- chunk[:0]
+	for range exportChunks {
+		free <- make([]Event, 0, exportChunk)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		defer close(full)
+		done <- readRows(rows, ranked, links, full, free, stop)
+	}()
 	var (
-		e                             Event
-		updated                       time.Time
-		approximate                   bool
-		precision, hash               string
-		rank                          float64
-		actors, places, tags, sources sql.RawBytes
-		links                         []string
-		pending                       []Event // rows that wait for the catalog
-		n                             int
-		last                          EventKey
+		pending []Event // rows that wait for the catalog
+		n       int
+		last    EventKey
+		failed  error
 	)
-	dest := []any{&e.ID, &e.Timeline, &e.Title, &e.Summary, &e.Span.Start, &e.Span.End, &precision,
-		&approximate, &e.DisplayDate, &e.Span.EDTF, &e.Type, &e.Status, &hash, &updated}
-	if ranked {
-		dest = append(dest, &rank)
-	}
-	dest = append(dest, &actors, &places, &tags, &sources)
-	chunk = chunk[:0]
-	fail := func(err error) (int, EventKey, error) {
-		if abort != nil {
-			abort()
-		}
-		return n, last, err
-	}
-	for rows.Next() {
-		e = Event{}
-		rank = 0
-		if err := rows.Scan(dest...); err != nil {
-			return n, last, translate(err)
-		}
-		e.Span.Precision = Precision(precision)
-		e.Span.Approximate = approximate
-		e.UpdatedAt = updated.UTC()
-		e.Rank = rank
-		if links, err = jsonStrings(actors, links[:0], 2); err != nil {
-			return n, last, err
-		}
-		e.Actors = make([]EventActor, len(links)/2)
-		for i := range e.Actors {
-			e.Actors[i] = EventActor{Actor: Actor{ID: links[2*i]}, Role: links[2*i+1]}
-		}
-		if links, err = jsonStrings(places, links[:0], 1); err != nil {
-			return n, last, err
-		}
-		e.Places = make([]Place, len(links))
-		for i := range e.Places {
-			e.Places[i].ID = links[i]
-		}
-		if e.Tags, err = jsonStrings(tags, make([]string, 0, 4), 1); err != nil {
-			return n, last, err
-		}
-		if links, err = jsonStrings(sources, links[:0], 3); err != nil {
-			return n, last, err
-		}
-		e.Citations = make([]Citation, len(links)/3)
-		for i := range e.Citations {
-			e.Citations[i] = Citation{Source: Source{ID: links[3*i]}, Quote: links[3*i+1], Note: links[3*i+2]}
-		}
-		n, last = n+1, e.Key()
-		if pending != nil || !cat.fill(&e) {
-			pending = append(pending, e)
-			continue
-		}
-		if chunk = append(chunk, e); len(chunk) == exportChunk {
-			if err := fn(chunk); err != nil {
-				return fail(err)
+	for c := range full {
+		if failed == nil {
+			if len(c) > 0 {
+				n, last = n+len(c), c[len(c)-1].Key()
 			}
-			chunk = chunk[:0]
+			ready := c
+			if pending == nil {
+				for i := range c {
+					if !cat.fill(&c[i]) {
+						ready, pending = c[:i], append(pending, c[i:]...)
+						break
+					}
+				}
+			} else {
+				ready, pending = nil, append(pending, c...)
+			}
+			if len(ready) > 0 {
+				if err := fn(ready); err != nil {
+					failed = err
+					if abort != nil {
+						abort()
+					}
+					close(stop)
+				}
+			}
 		}
+		free <- c[:0]
 	}
-	if err := rows.Err(); err != nil {
+	err = <-done
+	if failed != nil {
+		return n, last, failed
+	}
+	if err != nil {
 		return n, last, s.searchError(err)
-	}
-	rows.Close()
-	if len(chunk) > 0 {
-		if err := fn(chunk); err != nil {
-			return n, last, err
-		}
 	}
 	if len(pending) > 0 {
 		if err := s.fillCatalog(ctx, cat, pending); err != nil {
@@ -198,6 +222,68 @@ func (s *Store) streamRows(ctx context.Context, query string, args []any, ranked
 		}
 	}
 	return n, last, nil
+}
+
+// readRows scans rows (see streamRows) into chunks taken from free and
+// sends each, full, on full, until the rows end or stop is closed; it
+// closes rows before it returns.
+func readRows(rows *sql.Rows, ranked bool, links linkColumns, full chan<- []Event, free <-chan []Event,
+	stop <-chan struct{}) error {
+	defer rows.Close()
+	var (
+		e               Event
+		updated         time.Time
+		approximate     bool
+		precision, hash string
+		rank            float64
+	)
+	dest := []any{&e.ID, &e.Timeline, &e.Title, &e.Summary, &e.Span.Start, &e.Span.End, &precision,
+		&approximate, &e.DisplayDate, &e.Span.EDTF, &e.Type, &e.Status, &hash, &updated}
+	if ranked {
+		dest = append(dest, &rank)
+	}
+	dest = append(dest, links.dest()...)
+	chunk := <-free
+	send := func() bool {
+		select {
+		case full <- chunk:
+		case <-stop:
+			return false
+		}
+		select {
+		case chunk = <-free:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for rows.Next() {
+		e = Event{}
+		rank = 0
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		e.Span.Precision = Precision(precision)
+		e.Span.Approximate = approximate
+		e.UpdatedAt = updated.UTC()
+		e.Rank = rank
+		if err := links.decode(&e); err != nil {
+			return err
+		}
+		if chunk = append(chunk, e); len(chunk) == exportChunk && !send() {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(chunk) > 0 {
+		select {
+		case full <- chunk:
+		case <-stop:
+		}
+	}
+	return nil
 }
 
 // jsonStrings appends to dst every string of the JSON array b (nested
