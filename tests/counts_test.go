@@ -169,6 +169,21 @@ func TestCountsFollowWrites(t *testing.T) {
 			wantSameYears(t, b, "import")
 			wantSameFacets(t, b, "import")
 
+			// Statements no handler runs, but the triggers must follow: a
+			// link's value changed in place, and several events deleted in
+			// one statement (their links go by cascade).
+			for _, stmt := range []string{
+				"UPDATE event_tags SET tag = 'renamed-tag' WHERE tag = 'synthetic'",
+				"UPDATE event_actors SET actor_id = 'russia' WHERE event_id = 'count-one' AND actor_id = 'belarus'",
+				"DELETE FROM events WHERE id IN (SELECT event_id FROM event_places WHERE place_id = 'kyrgyzstan')",
+			} {
+				if err := b.store.DB().Exec(stmt).Error; err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+				wantExactCounts(t, b, stmt)
+			}
+			wantSameFacets(t, b, "statements")
+
 			if err := b.store.FoldCounts(ctx); err != nil {
 				t.Fatalf("fold: %v", err)
 			}

@@ -140,41 +140,53 @@ CREATE TRIGGER events_facet_pairs_delete BEFORE DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION facet_pair_event_unlink();
 
 -- The link tables' triggers, one function for the three: TG_ARGV is the
--- dimension and the link table's value column. N is the links a statement
--- added, D those it removed, each of an event still there (an UPDATE that keeps a link's event and
--- value, as the date refresh of 0005 and 0011 does, adds and removes
--- nothing), R each touched event's items after the statement but N.
+-- dimension and the link table's value column (read through to_jsonb, so
+-- that the statements are static and planned once). N is the links a
+-- statement added, D those it removed, each of an event still there (an
+-- UPDATE that keeps a link's event and value, as the date refresh of 0005
+-- and 0011 does, adds and removes nothing, and a cascade's links are
+-- left to the event's delete trigger), R each touched event's items after
+-- the statement but N.
 CREATE FUNCTION facet_pair_link_deltas() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    none constant text := 'SELECT NULL::text AS event_id, NULL::text AS value WHERE FALSE';
-    n_sql text := none;
-    d_sql text := none;
+    n_events text[];
+    n_values text[];
+    d_events text[];
+    d_values text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        n_sql := format('SELECT event_id, %I AS value FROM new_rows', TG_ARGV[1]);
+        SELECT array_agg(x.event_id), array_agg(to_jsonb(x) ->> TG_ARGV[1]) INTO n_events, n_values
+        FROM new_rows x WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id);
     ELSIF TG_OP = 'DELETE' THEN
-        d_sql := format('SELECT event_id, %I AS value FROM old_rows', TG_ARGV[1]);
+        SELECT array_agg(x.event_id), array_agg(to_jsonb(x) ->> TG_ARGV[1]) INTO d_events, d_values
+        FROM old_rows x WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id);
     ELSE
-        n_sql := format('SELECT event_id, %1$I AS value FROM new_rows EXCEPT ALL SELECT event_id, %1$I FROM old_rows', TG_ARGV[1]);
-        d_sql := format('SELECT event_id, %1$I AS value FROM old_rows EXCEPT ALL SELECT event_id, %1$I FROM new_rows', TG_ARGV[1]);
+        SELECT array_agg(x.event_id), array_agg(x.value) INTO n_events, n_values FROM (
+            SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] AS value FROM new_rows r
+            EXCEPT ALL SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] FROM old_rows r) x
+        WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id);
+        SELECT array_agg(x.event_id), array_agg(x.value) INTO d_events, d_values FROM (
+            SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] AS value FROM old_rows r
+            EXCEPT ALL SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] FROM new_rows r) x
+        WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id);
     END IF;
-    EXECUTE format($q$
-        WITH n AS MATERIALIZED (SELECT event_id, %1$L::text AS dim, value FROM (%2$s) x
-            WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)),
-        d AS MATERIALIZED (SELECT event_id, %1$L::text AS dim, value FROM (%3$s) x
-            WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)),
-        r AS (SELECT i.event_id, i.dim, i.value FROM event_items i
-            WHERE i.event_id IN (SELECT event_id FROM n UNION SELECT event_id FROM d)
-            AND NOT EXISTS (SELECT 1 FROM n WHERE n.event_id = i.event_id AND n.dim = i.dim AND n.value = i.value))
-        INSERT INTO facet_pair_deltas (filter_dim, filter_value, facet_dim, facet_value, n)
-        SELECT fd, fv, gd, gv, sum(c) FROM (
-            SELECT a.dim, a.value, b.dim, b.value, 1 FROM n a JOIN r b ON b.event_id = a.event_id AND b.dim <> 'timeline'
-            UNION ALL SELECT a.dim, a.value, b.dim, b.value, 1 FROM r a JOIN n b ON b.event_id = a.event_id
-            UNION ALL SELECT a.dim, a.value, b.dim, b.value, 1 FROM n a JOIN n b ON b.event_id = a.event_id
-            UNION ALL SELECT a.dim, a.value, b.dim, b.value, -1 FROM d a JOIN r b ON b.event_id = a.event_id AND b.dim <> 'timeline'
-            UNION ALL SELECT a.dim, a.value, b.dim, b.value, -1 FROM r a JOIN d b ON b.event_id = a.event_id
-            UNION ALL SELECT a.dim, a.value, b.dim, b.value, -1 FROM d a JOIN d b ON b.event_id = a.event_id
-        ) p (fd, fv, gd, gv, c) GROUP BY 1, 2, 3, 4 HAVING sum(c) <> 0$q$, TG_ARGV[0], n_sql, d_sql);
+    IF n_events IS NULL AND d_events IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH n AS (SELECT u.event_id, TG_ARGV[0] AS dim, u.value FROM unnest(n_events, n_values) u (event_id, value)),
+    d AS (SELECT u.event_id, TG_ARGV[0] AS dim, u.value FROM unnest(d_events, d_values) u (event_id, value)),
+    r AS (SELECT i.event_id, i.dim, i.value FROM event_items i
+        WHERE i.event_id = ANY (COALESCE(n_events, '{}') || COALESCE(d_events, '{}'))
+        AND NOT EXISTS (SELECT 1 FROM n WHERE n.event_id = i.event_id AND n.dim = i.dim AND n.value = i.value))
+    INSERT INTO facet_pair_deltas (filter_dim, filter_value, facet_dim, facet_value, n)
+    SELECT fd, fv, gd, gv, sum(c) FROM (
+        SELECT a.dim, a.value, b.dim, b.value, 1 FROM n a JOIN r b ON b.event_id = a.event_id AND b.dim <> 'timeline'
+        UNION ALL SELECT a.dim, a.value, b.dim, b.value, 1 FROM r a JOIN n b ON b.event_id = a.event_id
+        UNION ALL SELECT a.dim, a.value, b.dim, b.value, 1 FROM n a JOIN n b ON b.event_id = a.event_id
+        UNION ALL SELECT a.dim, a.value, b.dim, b.value, -1 FROM d a JOIN r b ON b.event_id = a.event_id AND b.dim <> 'timeline'
+        UNION ALL SELECT a.dim, a.value, b.dim, b.value, -1 FROM r a JOIN d b ON b.event_id = a.event_id
+        UNION ALL SELECT a.dim, a.value, b.dim, b.value, -1 FROM d a JOIN d b ON b.event_id = a.event_id
+    ) p (fd, fv, gd, gv, c) GROUP BY 1, 2, 3, 4 HAVING sum(c) <> 0;
     RETURN NULL;
 END $$;
 CREATE TRIGGER event_actors_facet_pairs_insert AFTER INSERT ON event_actors REFERENCING NEW TABLE AS new_rows
