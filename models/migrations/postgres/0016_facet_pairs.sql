@@ -9,7 +9,9 @@
 -- type's count is the pair (type T, type T)), so an event with three
 -- fields and L links has (3 + L) * (2 + L) pairs; the table holds the
 -- distinct pairs, bounded by the values' product, not by the events. The
--- facet of one filter value is one range of the primary key.
+-- facet of one filter value is one range of the primary key, which
+-- carries n so that the range is read from the index alone (the rows of
+-- one value are otherwise spread over the heap, one page each).
 --
 -- As in 0011, writers never update a count row: statement triggers append
 -- each statement's pairs to facet_pair_deltas, readers add the pending
@@ -29,7 +31,7 @@ CREATE TABLE facet_pair_counts (
     facet_dim    text NOT NULL,
     facet_value  text NOT NULL,
     n            bigint NOT NULL,
-    PRIMARY KEY (filter_dim, filter_value, facet_dim, facet_value)
+    PRIMARY KEY (filter_dim, filter_value, facet_dim, facet_value) INCLUDE (n)
 );
 CREATE TABLE facet_pair_deltas (
     filter_dim   text NOT NULL,
@@ -77,7 +79,7 @@ SELECT fd, fv, gd, gv, sum(c) FROM (
     -- links with links (each with itself included)
     SELECT a.dim, a.value, b.dim, b.value, count(*) FROM event_links a JOIN event_links b ON b.event_id = a.event_id
     GROUP BY 1, 2, 3, 4) p (fd, fv, gd, gv, c)
-GROUP BY 1, 2, 3, 4;
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;
 
 -- The events' triggers: an event's fields with each other and with its
 -- links. A statement that inserts events pairs their fields with the
