@@ -79,6 +79,41 @@ func datedFacets(f EventFilter) bool {
 		len(f.Actors) == 0 && len(f.Places) == 0 && len(f.Tags) == 0
 }
 
+// pairedFacets reports whether f filters by exactly one value of one of
+// timeline, type, status, actor, place or tag and nothing else (no dates,
+// no search), so that each facet is the kept co-occurrence counts of that
+// value (migration 0016); it returns the dimension and the value.
+func pairedFacets(f EventFilter) (dim, value string, ok bool) {
+	if !summarized(f) || len(f.Years) > 0 || !f.From.IsZero() || !f.To.IsZero() {
+		return "", "", false
+	}
+	dim, values := yearDim(f)
+	if dim == "all" {
+		return "", "", false
+	}
+	if values = distinct(values); len(values) != 1 {
+		return "", "", false
+	}
+	return dim, values[0], true
+}
+
+// pairedFacet is the facet of one dimension (a constant) over the events
+// that have the value of filterDim (a constant) that pairedFacets found:
+// one range of facet_pair_counts' primary key, with the pending deltas,
+// so that it reads about the rows it returns.
+func pairedFacet(dim, nameTable, filterDim, value string) (string, []any) {
+	sum := "SELECT u.facet_value AS value, CAST(SUM(u.n) AS BIGINT) AS count FROM (" +
+		"SELECT facet_value, n FROM facet_pair_counts WHERE filter_dim = '" + filterDim + "' AND filter_value = ? " +
+		"AND facet_dim = '" + dim + "' UNION ALL SELECT facet_value, n FROM facet_pair_deltas WHERE filter_dim = '" +
+		filterDim + "' AND filter_value = ? AND facet_dim = '" + dim + "') u GROUP BY u.facet_value HAVING SUM(u.n) > 0"
+	args := []any{value, value}
+	if nameTable == "" {
+		return "SELECT x.value AS value, '' AS name, x.count AS count FROM (" + sum + ") x", args
+	}
+	return "SELECT x.value AS value, t.name AS name, x.count AS count FROM (" + sum + ") x JOIN " +
+		nameTable + " t ON t.id = x.value", args
+}
+
 // spanClasses is each span_class of event_year_counts (migration 0013)
 // with the bound w of its spans: a row of class k has last_year -
 // first_year < w, so it meets a year Y only if first_year > Y - w.
@@ -157,6 +192,7 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 		}
 		out.Events, out.Years = total, years
 		unfiltered, dated := unfilteredFacets(f), datedFacets(f)
+		pairDim, pairValue, paired := pairedFacets(f)
 		for _, q := range facetQueries {
 			counts := []FacetCount{}
 			switch {
@@ -168,6 +204,12 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 			case dated:
 				// Whole years: the year counts whose spans meet them.
 				query, args := datedFacet(q.name, q.names, f)
+				if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
+					return err
+				}
+			case paired:
+				// One value of one dimension: its co-occurrence counts.
+				query, args := pairedFacet(q.name, q.names, pairDim, pairValue)
 				if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
 					return err
 				}

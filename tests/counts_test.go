@@ -13,8 +13,9 @@ import (
 	"github.com/csto-timeline/timeline/models"
 )
 
-// The counts of migrations 0011 and 0013 (event_year_counts, link_counts and their
-// deltas) must equal a recount from the events after every kind of write.
+// The counts of migrations 0011, 0013 and 0016 (event_year_counts,
+// link_counts, facet_pair_counts and their deltas) must equal a recount
+// from the events after every kind of write.
 
 // keptCounts reads the kept counts with their pending deltas, as the
 // readers add them, one line per non-zero count.
@@ -29,7 +30,12 @@ func keptCounts(t *testing.T, b *backend) []string {
 		UNION ALL
 		SELECT kind || ' ' || key || ' = ' || CAST(SUM(n) AS text)
 		FROM (SELECT kind, key, n FROM link_counts UNION ALL SELECT kind, key, n FROM link_count_deltas) u
-		GROUP BY kind, key HAVING SUM(n) <> 0 ORDER BY 1`).Scan(&out).Error; err != nil {
+		GROUP BY kind, key HAVING SUM(n) <> 0
+		UNION ALL
+		SELECT 'pair ' || filter_dim || ' ' || filter_value || ' ' || facet_dim || ' ' || facet_value || ' = ' || CAST(SUM(n) AS text)
+		FROM (SELECT filter_dim, filter_value, facet_dim, facet_value, n FROM facet_pair_counts
+			UNION ALL SELECT filter_dim, filter_value, facet_dim, facet_value, n FROM facet_pair_deltas) u
+		GROUP BY filter_dim, filter_value, facet_dim, facet_value HAVING SUM(n) <> 0 ORDER BY 1`).Scan(&out).Error; err != nil {
 		t.Fatalf("kept counts: %v", err)
 	}
 	return out
@@ -63,11 +69,23 @@ func recount(t *testing.T, b *backend) []string {
 		UNION ALL SELECT 'actor ' || actor_id || ' = ' || CAST(count(*) AS text) FROM event_actors GROUP BY actor_id
 		UNION ALL SELECT 'place ' || place_id || ' = ' || CAST(count(*) AS text) FROM event_places GROUP BY place_id
 		UNION ALL SELECT 'tag ' || tag || ' = ' || CAST(count(*) AS text) FROM event_tags GROUP BY tag
+		UNION ALL SELECT 'pair ' || a.dim || ' ' || a.value || ' ' || b.dim || ' ' || b.value || ' = ' || CAST(count(*) AS text)
+		FROM (` + eventItems + `) a JOIN (` + eventItems + `) b ON b.event_id = a.event_id AND b.dim <> 'timeline'
+		GROUP BY a.dim, a.value, b.dim, b.value
 		ORDER BY 1`).Scan(&out).Error; err != nil {
 		t.Fatalf("recount: %v", err)
 	}
 	return out
 }
+
+// eventItems is every event's values as (event_id, dim, value), written
+// here rather than read from the migration's view of the same: the pairs
+// of migration 0016 are each two of one event's values.
+const eventItems = `SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events
+	UNION ALL SELECT id, 'type', type FROM events UNION ALL SELECT id, 'status', status FROM events
+	UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors
+	UNION ALL SELECT event_id, 'place', place_id FROM event_places
+	UNION ALL SELECT event_id, 'tag', tag FROM event_tags`
 
 // countsQuote is the desk-notes quote of the events these tests write: it
 // names their place and the years of every date they are given, as the
@@ -151,6 +169,21 @@ func TestCountsFollowWrites(t *testing.T) {
 			wantSameYears(t, b, "import")
 			wantSameFacets(t, b, "import")
 
+			// Statements no handler runs, but the triggers must follow: a
+			// link's value changed in place, and several events deleted in
+			// one statement (their links go by cascade).
+			for _, stmt := range []string{
+				"UPDATE event_tags SET tag = 'renamed-tag' WHERE tag = 'synthetic'",
+				"UPDATE event_actors SET actor_id = 'russia' WHERE event_id = 'count-one' AND actor_id = 'belarus'",
+				"DELETE FROM events WHERE id IN (SELECT event_id FROM event_places WHERE place_id = 'kyrgyzstan')",
+			} {
+				if err := b.store.DB().Exec(stmt).Error; err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+				wantExactCounts(t, b, stmt)
+			}
+			wantSameFacets(t, b, "statements")
+
 			if err := b.store.FoldCounts(ctx); err != nil {
 				t.Fatalf("fold: %v", err)
 			}
@@ -159,7 +192,8 @@ func TestCountsFollowWrites(t *testing.T) {
 			wantSameFacets(t, b, "fold")
 			if b.name == models.DialectPostgres {
 				var pending int
-				b.store.DB().Raw("SELECT (SELECT count(*) FROM event_year_deltas) + (SELECT count(*) FROM link_count_deltas)").Scan(&pending)
+				b.store.DB().Raw("SELECT (SELECT count(*) FROM event_year_deltas) + (SELECT count(*) FROM link_count_deltas) + " +
+					"(SELECT count(*) FROM facet_pair_deltas)").Scan(&pending)
 				if pending != 0 {
 					t.Errorf("after a fold: %d deltas pending, want 0", pending)
 				}
@@ -261,6 +295,16 @@ func countedFilters(t *testing.T) []models.EventFilter {
 		{Places: []string{"Russia"}, Years: []int{2020}, Within: true},
 		{Tags: []string{"synthetic"}},
 		{Tags: []string{"test-tag", "test-tag"}, To: day("2000-12-31")},
+		// One value of one dimension, no dates: the facets are its
+		// co-occurrence counts (migration 0016).
+		{Timelines: []string{"csto"}},
+		{Types: []string{"summit"}},
+		{Types: []string{"statement", "statement"}},
+		{Statuses: []string{"occurred"}},
+		{Actors: []string{"Belarus"}},
+		{Places: []string{"russia"}},
+		{Tags: []string{"test-tag"}},
+		{Tags: []string{"no-such-tag"}},
 		// Left to the events: two values of a link, two dimensions.
 		{Actors: []string{"csto", "belarus"}},
 		{Tags: []string{"synthetic", "test-tag"}, Years: []int{2001}},
@@ -292,7 +336,7 @@ func wantSameYears(t *testing.T, b *backend, after string) {
 }
 
 // wantSameFacets checks that the facets read from the kept counts (whole
-// years, migration 0013) equal those counted over the events, as
+// years, migration 0013; one value of one dimension, 0016) equal those counted over the events, as
 // wantSameYears does for the histograms.
 func wantSameFacets(t *testing.T, b *backend, after string) {
 	t.Helper()

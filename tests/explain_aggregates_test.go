@@ -21,8 +21,8 @@ import (
 // explainMaxGrowth times the growth of the B-tree height (see
 // TestExplainGrowth), plus the growth of what the answer itself holds
 // (the distinct first and last years of the events, which the histogram
-// spreads over the years). No statement may scan events or a link table
-// whole.
+// spreads over the years; for the facets of one value, the values it
+// meets). No statement may scan events or a link table whole.
 func TestExplainAggregatesGrowth(t *testing.T) {
 	small := 10000
 	if v := os.Getenv("EXPLAIN_AGGREGATES_ROWS"); v != "" {
@@ -56,6 +56,13 @@ func TestExplainAggregatesGrowth(t *testing.T) {
 	meeting := func(first, last int) string {
 		return fmt.Sprintf("SELECT count(*) FROM event_year_counts WHERE dim = 'all' OR (dim <> 'timeline' "+
 			"AND first_year <= %d AND last_year >= %d)", last, first)
+	}
+	// paired is what the facets of one value read: its histogram (its
+	// spans, as spansOf) and its co-occurrence rows, one per value it
+	// meets in each facet.
+	paired := func(dim, value string) string {
+		return "SELECT (" + spansOf(dim, value, -100000) + ") + " +
+			fmt.Sprintf("(SELECT count(*) FROM facet_pair_counts WHERE filter_dim = '%s' AND filter_value = '%s')", dim, value)
 	}
 	cases := []struct {
 		name, answer string
@@ -99,6 +106,32 @@ func TestExplainAggregatesGrowth(t *testing.T) {
 		}},
 		{"facets-decade", meeting(2010, 2019), func(ctx context.Context, s *models.Store) error {
 			_, err := s.CountFacets(ctx, models.EventFilter{From: explainDate("2010-01-01"), To: explainDate("2019-12-31")})
+			return err
+		}},
+		// One value of one dimension (migration 0016): the value's
+		// histogram and, per facet, its co-occurrence rows.
+		{"facets-type", paired("type", "summit"), func(ctx context.Context, s *models.Store) error {
+			_, err := s.CountFacets(ctx, models.EventFilter{Types: []string{"summit"}})
+			return err
+		}},
+		{"facets-status", paired("status", "planned"), func(ctx context.Context, s *models.Store) error {
+			_, err := s.CountFacets(ctx, models.EventFilter{Statuses: []string{"planned"}})
+			return err
+		}},
+		{"facets-timeline", paired("timeline", "explain-tl-07"), func(ctx context.Context, s *models.Store) error {
+			_, err := s.CountFacets(ctx, models.EventFilter{Timelines: []string{"explain-tl-07"}})
+			return err
+		}},
+		{"facets-actor", paired("actor", "explain-actor-299"), func(ctx context.Context, s *models.Store) error {
+			_, err := s.CountFacets(ctx, models.EventFilter{Actors: []string{"explain-actor-299"}})
+			return err
+		}},
+		{"facets-place", paired("place", "explain-place-001"), func(ctx context.Context, s *models.Store) error {
+			_, err := s.CountFacets(ctx, models.EventFilter{Places: []string{"explain-place-001"}})
+			return err
+		}},
+		{"facets-tag", paired("tag", "tag-001"), func(ctx context.Context, s *models.Store) error {
+			_, err := s.CountFacets(ctx, models.EventFilter{Tags: []string{"tag-001"}})
 			return err
 		}},
 		{"years-type", allSpans, func(ctx context.Context, s *models.Store) error {

@@ -437,8 +437,8 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	return explainMeasure(db, d)
 }
 
-// explainRecountSQL recounts the counts that migrations 0011 and 0013
-// keep, as their backfills do, dropping any pending delta.
+// explainRecountSQL recounts the counts that migrations 0011, 0013 and
+// 0016 keep, as their backfills do, dropping any pending delta.
 func explainRecountSQL() []explainStmt {
 	return []explainStmt{
 		{sql: "DELETE FROM event_year_deltas"},
@@ -467,6 +467,14 @@ func explainRecountSQL() []explainStmt {
 		{sql: `INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
 			SELECT 'tag', tag, CAST(EXTRACT(YEAR FROM start_date) AS integer), CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
 			FROM event_tags GROUP BY 2, 3, 4`},
+		// The co-occurrence counts (migration 0016): every ordered pair of
+		// an event's values whose second is a facet's.
+		{sql: "DELETE FROM facet_pair_deltas"},
+		{sql: "DELETE FROM facet_pair_counts"},
+		{sql: `INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
+			SELECT a.dim, a.value, b.dim, b.value, count(*) FROM event_items a
+			JOIN event_items b ON b.event_id = a.event_id AND b.dim <> 'timeline'
+			GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`},
 	}
 }
 

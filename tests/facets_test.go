@@ -74,7 +74,12 @@ var facetQueries = []string{"", "type=statement", "actor=ODKB", "year=2019,2020"
 	"actor=csto,sergey-lavrov&type=statement,proposal", "q=" + url.QueryEscape(`"foreign ministers" or -csto`),
 	"year=2002&match=within", "timeline=csto&year=2016", "match=within&from=2013&to=2020",
 	// Whole years alone: the kept counts by dimension (migration 0013).
-	"year=2019", "from=2015&to=2018", "to=1995", "tag=peacekeeping", "actor=sergey-lavrov&year=2019"}
+	"year=2019", "from=2015&to=2018", "to=1995", "tag=peacekeeping", "actor=sergey-lavrov&year=2019",
+	// One value of one dimension, no dates: the co-occurrence counts
+	// (migration 0016); "type=statement", "actor=ODKB", "place=Bishkek"
+	// and "tag=peacekeeping" above are too.
+	"type=summit", "status=planned", "timeline=csto", "actor=sergey-lavrov", "place=kyrgyzstan",
+	"type=membership,membership", "tag=no-such-tag"}
 
 // TestFacetsEqualListCounts: every count a facet shows is the number of
 // events /v1/events lists with that value added to the filters, and the

@@ -39,7 +39,7 @@ func TestSchemaParity(t *testing.T) {
 				WHERE table_schema = 'public' ORDER BY 1`
 		default:
 			q = `SELECT m.name || '.' || p.name FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p
-				WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1`
+				WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%' ORDER BY 1`
 		}
 		if err := b.store.DB().Raw(q).Scan(&cols).Error; err != nil {
 			t.Fatalf("%s: %v", b.name, err)
