@@ -262,9 +262,7 @@ func TestScaleReplicas(t *testing.T) {
 		}
 		for _, svc := range []*faultService{a, b} {
 			scaleWaitInRotation(t, client, svc.base, replicaName, 0)
-			before := scaleReads(t, client, svc.base)
-			time.Sleep(500 * time.Millisecond)
-			after := scaleReads(t, client, svc.base)
+			before, after := scaleReadsGrow(t, client, svc.base, "primary")
 			if after["primary"] == before["primary"] || after[replicaName] != before[replicaName] {
 				t.Errorf("%s: with the replica down, reads primary +%v replica +%v; want the primary only", svc.base,
 					after["primary"]-before["primary"], after[replicaName]-before[replicaName])
@@ -273,9 +271,7 @@ func TestScaleReplicas(t *testing.T) {
 		replica.start(t)
 		for _, svc := range []*faultService{a, b} {
 			scaleWaitInRotation(t, client, svc.base, replicaName, 1)
-			before := scaleReads(t, client, svc.base)
-			time.Sleep(500 * time.Millisecond)
-			if after := scaleReads(t, client, svc.base); after[replicaName] == before[replicaName] {
+			if before, after := scaleReadsGrow(t, client, svc.base, replicaName); after[replicaName] == before[replicaName] {
 				t.Errorf("%s: the restarted replica took no reads", svc.base)
 			}
 		}
@@ -414,6 +410,22 @@ func scaleReads(t *testing.T, client *http.Client, base string) map[string]float
 		}
 	}
 	return out
+}
+
+// scaleReadsGrow samples the reads by target before and after the load
+// has sent target some, waiting up to 10 s: on a busy machine the load's
+// requests in flight when a replica stopped may hold every client for a
+// while (PgBouncer retrying its login) before they are retried.
+func scaleReadsGrow(t *testing.T, client *http.Client, base, target string) (before, after map[string]float64) {
+	t.Helper()
+	before = scaleReads(t, client, base)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		time.Sleep(250 * time.Millisecond)
+		after = scaleReads(t, client, base)
+		if after[target] != before[target] || time.Now().After(deadline) {
+			return before, after
+		}
+	}
 }
 
 // scaleWrites returns the writes sent to each target, by target name.
