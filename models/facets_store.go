@@ -82,7 +82,7 @@ func datedFacets(f EventFilter) bool {
 // pairedFacets reports whether f filters by exactly one value of one of
 // timeline, type, status, actor, place or tag and nothing else (no dates,
 // no search), so that each facet is the kept co-occurrence counts of that
-// value (migration 0016); it returns the dimension and the value.
+// value (migration 0014); it returns the dimension and the value.
 func pairedFacets(f EventFilter) (dim, value string, ok bool) {
 	if !summarized(f) || len(f.Years) > 0 || !f.From.IsZero() || !f.To.IsZero() {
 		return "", "", false

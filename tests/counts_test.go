@@ -13,7 +13,7 @@ import (
 	"github.com/csto-timeline/timeline/models"
 )
 
-// The counts of migrations 0011, 0013 and 0016 (event_year_counts,
+// The counts of migrations 0011, 0013 and 0014 (event_year_counts,
 // link_counts, facet_pair_counts and their deltas) must equal a recount
 // from the events after every kind of write.
 
@@ -80,7 +80,7 @@ func recount(t *testing.T, b *backend) []string {
 
 // eventItems is every event's values as (event_id, dim, value), written
 // here rather than read from the migration's view of the same: the pairs
-// of migration 0016 are each two of one event's values.
+// of migration 0014 are each two of one event's values.
 const eventItems = `SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events
 	UNION ALL SELECT id, 'type', type FROM events UNION ALL SELECT id, 'status', status FROM events
 	UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors
@@ -296,7 +296,7 @@ func countedFilters(t *testing.T) []models.EventFilter {
 		{Tags: []string{"synthetic"}},
 		{Tags: []string{"test-tag", "test-tag"}, To: day("2000-12-31")},
 		// One value of one dimension, no dates: the facets are its
-		// co-occurrence counts (migration 0016).
+		// co-occurrence counts (migration 0014).
 		{Timelines: []string{"csto"}},
 		{Types: []string{"summit"}},
 		{Types: []string{"statement", "statement"}},
@@ -336,7 +336,7 @@ func wantSameYears(t *testing.T, b *backend, after string) {
 }
 
 // wantSameFacets checks that the facets read from the kept counts (whole
-// years, migration 0013; one value of one dimension, 0016) equal those counted over the events, as
+// years, migration 0013; one value of one dimension, 0014) equal those counted over the events, as
 // wantSameYears does for the histograms.
 func wantSameFacets(t *testing.T, b *backend, after string) {
 	t.Helper()

@@ -108,7 +108,7 @@ func TestExplainAggregatesGrowth(t *testing.T) {
 			_, err := s.CountFacets(ctx, models.EventFilter{From: explainDate("2010-01-01"), To: explainDate("2019-12-31")})
 			return err
 		}},
-		// One value of one dimension (migration 0016): the value's
+		// One value of one dimension (migration 0014): the value's
 		// histogram and, per facet, its co-occurrence rows.
 		{"facets-type", paired("type", "summit"), func(ctx context.Context, s *models.Store) error {
 			_, err := s.CountFacets(ctx, models.EventFilter{Types: []string{"summit"}})

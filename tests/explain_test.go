@@ -438,7 +438,7 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 }
 
 // explainRecountSQL recounts the counts that migrations 0011, 0013 and
-// 0016 keep, as their backfills do, dropping any pending delta.
+// 0014 keep, as their backfills do, dropping any pending delta.
 func explainRecountSQL() []explainStmt {
 	return []explainStmt{
 		{sql: "DELETE FROM event_year_deltas"},
@@ -467,7 +467,7 @@ func explainRecountSQL() []explainStmt {
 		{sql: `INSERT INTO event_year_counts (dim, value, first_year, last_year, n)
 			SELECT 'tag', tag, CAST(EXTRACT(YEAR FROM start_date) AS integer), CAST(EXTRACT(YEAR FROM end_date) AS integer), count(*)
 			FROM event_tags GROUP BY 2, 3, 4`},
-		// The co-occurrence counts (migration 0016): every ordered pair of
+		// The co-occurrence counts (migration 0014): every ordered pair of
 		// an event's values whose second is a facet's.
 		{sql: "DELETE FROM facet_pair_deltas"},
 		{sql: "DELETE FROM facet_pair_counts"},

@@ -76,7 +76,7 @@ var facetQueries = []string{"", "type=statement", "actor=ODKB", "year=2019,2020"
 	// Whole years alone: the kept counts by dimension (migration 0013).
 	"year=2019", "from=2015&to=2018", "to=1995", "tag=peacekeeping", "actor=sergey-lavrov&year=2019",
 	// One value of one dimension, no dates: the co-occurrence counts
-	// (migration 0016); "type=statement", "actor=ODKB", "place=Bishkek"
+	// (migration 0014); "type=statement", "actor=ODKB", "place=Bishkek"
 	// and "tag=peacekeeping" above are too.
 	"type=summit", "status=planned", "timeline=csto", "actor=sergey-lavrov", "place=kyrgyzstan",
 	"type=membership,membership", "tag=no-such-tag"}

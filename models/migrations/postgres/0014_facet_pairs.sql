@@ -1,4 +1,4 @@
--- 0016: co-occurrence counts, so that /v1/facets filtered by one value of
+-- 0014: co-occurrence counts, so that /v1/facets filtered by one value of
 -- one dimension (one timeline, type, status, actor, place or tag, no
 -- dates, no search) reads the kept counts instead of counting its matches.
 --

@@ -1,4 +1,4 @@
--- 0016: co-occurrence counts for /v1/facets filtered by one value of one
+-- 0014: co-occurrence counts for /v1/facets filtered by one value of one
 -- dimension (see the PostgreSQL migration). SQLite has one writer at a
 -- time: row triggers update facet_pair_counts directly, and
 -- facet_pair_deltas exists for the shared read queries but stays empty.
