@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +75,31 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"seed loaded"`) {
 		t.Errorf("logs %s: want a seed line", logs.String())
+	}
+	// serve sets the collector's target when GOGC is unset.
+	if got := debug.SetGCPercent(100); got != serveGCPercent {
+		t.Errorf("GC percent after serve without GOGC: got %d, want %d", got, serveGCPercent)
+	}
+}
+
+// TestServeKeepsGOGC: a GOGC in the environment is the operator's, and
+// serve leaves the collector's target alone.
+func TestServeKeepsGOGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"timeline"}, env(map[string]string{"PORT": port, "GOGC": "150",
+			"SQLITE_PATH": filepath.Join(t.TempDir(), "t.db")}), io.Discard)
+	}()
+	waitGet(t, "http://127.0.0.1:"+port+"/readyz", done)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after shutdown: got %v, want nil", err)
+	}
+	if got := debug.SetGCPercent(100); got != 150 {
+		t.Errorf("GC percent after serve with GOGC=150: got %d, want 150 (left alone)", got)
 	}
 }
 
