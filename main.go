@@ -586,8 +586,8 @@ Environment variables:
   SHUTDOWN_READINESS_DELAY  how long /readyz answers 503 before the listener closes (0s)
   CACHE_MAX_AGE             Cache-Control max-age of /v1 responses, whole seconds >= 1s (60s)
   MAX_EXPORTS               streamed exports running at once; one more is a 503
-  GOGC                      garbage-collector target (serve: 200 unless set)
                             (half the pool DB_MAX_OPEN_CONNS gives requests)
+  GOGC                      garbage-collector target (serve: 200 unless set)
   RATE_LIMIT_RPS            requests a second per client IP; 0: no limit (10, not
                             applied to loopback clients unless set explicitly)
   RATE_LIMIT_BURST          requests one client IP may send at once (20)
