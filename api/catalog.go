@@ -119,7 +119,7 @@ func writeCatalog[T any](s *server, c *gin.Context, data []T, f models.CatalogFi
 	if more {
 		next := cloneValues(values)
 		next.Set("cursor", s.cursors.encodeID(fingerprint, lastID))
-		link := c.Request.URL.Path + canonicalQuery(next)
+		link := pageLink(c, c.Request.URL.Path, next)
 		body.Links.Next = &link
 		c.Header("Link", "<"+link+`>; rel="next"`)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -71,6 +72,9 @@ func (s *server) consistency() gin.HandlerFunc {
 			if raw == "" {
 				raw, name = q.Get(consistencyParam), consistencyParam
 			}
+			// Kept for the links to further pages (pageLink), so that a
+			// client that pages by following them keeps its token.
+			c.Set(consistencyParam, q.Get(consistencyParam))
 			q.Del(consistencyParam)
 			r.URL.RawQuery = q.Encode()
 			r.RequestURI = r.URL.RequestURI()
@@ -148,4 +152,18 @@ func retryRead(c *gin.Context, err error) bool {
 		return false
 	}
 	return models.ReplicaFailed(c.Request.Context())
+}
+
+// pageLink is path with query, the link to a further page of what c
+// reads: with the consistency parameter the request came with, so that a
+// client paging by the links reads each page at least as fresh as the
+// token, as it read the first (the middleware took the parameter away
+// before the handler, so that it neither trips the parameter check nor
+// binds the cursor).
+func pageLink(c *gin.Context, path string, query url.Values) string {
+	if token := c.GetString(consistencyParam); token != "" {
+		query = cloneValues(query)
+		query.Set(consistencyParam, token)
+	}
+	return path + canonicalQuery(query)
 }

@@ -132,7 +132,7 @@ func (s *server) events(c *gin.Context, suffix format) error {
 		last := events[len(events)-1]
 		next := cloneValues(values)
 		next.Set("cursor", s.cursors.encode(f, last.Key()))
-		link := c.Request.URL.Path + canonicalQuery(next)
+		link := pageLink(c, c.Request.URL.Path, next)
 		body.Links.Next = &link
 		c.Header("Link", "<"+link+`>; rel="next"`)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -75,9 +76,9 @@ func (s *server) listRevisions(c *gin.Context) error {
 	body.Meta.Count, body.Meta.Limit = len(revs), limit
 	body.Links.Self = c.Request.URL.Path + canonicalQuery(c.Request.URL.Query())
 	if more {
-		next := c.Request.URL.Path + "?cursor=" +
-			base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(revs[len(revs)-1].Revision, 10))) +
-			"&limit=" + strconv.Itoa(limit)
+		next := pageLink(c, c.Request.URL.Path, url.Values{
+			"cursor": {base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(revs[len(revs)-1].Revision, 10)))},
+			"limit":  {strconv.Itoa(limit)}})
 		body.Links.Next = &next
 		c.Header("Link", "<"+next+`>; rel="next"`)
 	}

@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,6 +145,58 @@ func TestConsistencyTokenAcrossOrigins(t *testing.T) {
 			}
 			if vary := strings.Join(r.header.Values("Vary"), ", "); !strings.Contains(vary, "Timeline-Consistency") {
 				t.Errorf("GET %s: got Vary %q, want Timeline-Consistency in it", path, vary)
+			}
+		}
+	})
+}
+
+// TestConsistencyParameterFollowsPages: a client that gives its token as
+// the consistency parameter and pages by following links.next (and the
+// Link header) keeps the token on every page, of events and of a
+// catalog, so that no later page may come from a replica behind its
+// write; the page it leads to is the same as without the token.
+func TestConsistencyParameterFollowsPages(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		const token = "00000000DEADBEEF"
+		for _, path := range []string{"/v1/events?limit=2", "/v1/actors?limit=2"} {
+			var withToken, plain struct {
+				Data  []json.RawMessage `json:"data"`
+				Links struct {
+					Next *string `json:"next"`
+				} `json:"links"`
+			}
+			r := b.get(t, path+"&consistency="+token)
+			r.wantStatus(t, http.StatusOK)
+			if err := json.Unmarshal(r.body, &withToken); err != nil || withToken.Links.Next == nil {
+				t.Fatalf("GET %s: want a page with links.next, got %s (%v)", path, r.body, err)
+			}
+			next := *withToken.Links.Next
+			if !strings.Contains(next, "consistency="+token) {
+				t.Errorf("GET %s with the parameter: links.next %s does not carry consistency=%s", path, next, token)
+			}
+			if link := r.header.Get("Link"); !strings.Contains(link, "consistency="+token) {
+				t.Errorf("GET %s with the parameter: Link %s does not carry consistency=%s", path, link, token)
+			}
+			p := b.get(t, path)
+			if err := json.Unmarshal(p.body, &plain); err != nil || plain.Links.Next == nil {
+				t.Fatalf("GET %s: want a page with links.next, got %s (%v)", path, p.body, err)
+			}
+			if strings.Contains(*plain.Links.Next, "consistency") {
+				t.Errorf("GET %s without a token: links.next %s carries one", path, *plain.Links.Next)
+			}
+			second, secondPlain := b.get(t, next), b.get(t, *plain.Links.Next)
+			second.wantStatus(t, http.StatusOK)
+			var got, want struct {
+				Data json.RawMessage `json:"data"`
+			}
+			if err := json.Unmarshal(second.body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(secondPlain.body, &want); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Data) < 3 || !bytes.Equal(got.Data, want.Data) {
+				t.Errorf("GET %s: the second page with the token differs from the one without", next)
 			}
 		}
 	})
