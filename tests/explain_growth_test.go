@@ -20,13 +20,10 @@ import (
 // explainMaxGrowth, and its shared buffers by at most explainMaxGrowth
 // times the growth of the B-tree height of events_pkey (each probe of an
 // index touches one page per level, and the index gains a level between
-// the two sizes: an O(log n) term no plan avoids). A page that is not full
-// at either size (a rare actor has 1 event in the small table and 10 in
-// the large) is compared per event returned instead, since the filter
-// itself must touch each.
+// the two sizes: an O(log n) term no plan avoids).
 //
-// A page that grows more than that still passes when, at the larger size,
-// it stays within the fixed bound of a page that costs O(limit) (see
+// A full page that grows more than that still passes when, at the larger
+// size, it stays within the fixed bound of a page that costs O(limit) (see
 // explainPageRows): a period's page mixes events that start in it with
 // events that run into it, and at 20,000 events few run into a period, so
 // page 1 reads mostly the cheap arm, while at 200,000 (and 1,000,000) most
@@ -37,9 +34,20 @@ import (
 // per row of the page, so it still fails every plan whose cost grows with
 // the table: the 200,000-event side of the plans it replaced read 801
 // (two years), 3,554 (a word in 1% of events, in date order) and 10,796
-// (relevance of a common word) rows, against a bound of 255. Cases in
-// explainGrowthKnown are logged as known gaps (see BENCHMARKS.md) instead
-// of failing.
+// (relevance of a common word) rows, against a bound of 255.
+//
+// A page that is not full at one of the sizes (a rare actor has 1 event in
+// the small table and 10 in the large) is not compared between sizes: the
+// generated filters keep their share of the table, so its matches grow
+// tenfold with the table, and so does the cost of a plan that walks a
+// share of the table for them (year-type-actor: 1 match at 20,000 and 16
+// at 200,000 events, 310 and 1,199 rows read, the same per match; 4,726
+// rows for a full page at 1,000,000). Such a page must instead stay, at
+// the larger size, within the same fixed bound: a page that returns fewer
+// rows than a full one may read no more than a full one.
+//
+// Cases in explainGrowthKnown are logged as known gaps (see BENCHMARKS.md)
+// instead of failing, and fail once they pass, so that the list stays true.
 func TestExplainGrowth(t *testing.T) {
 	small := 20000
 	if v := os.Getenv("EXPLAIN_GROWTH_ROWS"); v != "" {
@@ -93,13 +101,8 @@ func TestExplainGrowth(t *testing.T) {
 		r := got[name]
 		a, b := float64(r[0].buffers), float64(r[1].buffers)
 		ra, rb := float64(r[0].read), float64(r[1].read)
-		unit := "page"
 		limit := 51 // Limit+1, what a full page reads
-		if r[0].rows < limit || r[1].rows < limit {
-			n0, n1 := float64(max(r[0].rows, 1)), float64(max(r[1].rows, 1))
-			a, b, ra, rb = a/n0, b/n1, ra/n0, rb/n1
-			unit = "event"
-		}
+		full := r[0].rows >= limit && r[1].rows >= limit
 		growth := b / max(a, 1)
 		readGrowth := rb / max(ra, 1)
 		maxBuffers := explainMaxGrowth * heights[1] / heights[0]
@@ -107,19 +110,33 @@ func TestExplainGrowth(t *testing.T) {
 		boundRows := explainPageRows * limit
 		boundBuffers := int(explainPageProbes * heights[1] * float64(limit))
 		bounded := r[1].read <= boundRows && r[1].buffers <= boundBuffers
+		grew := readGrowth > explainMaxGrowth || growth > maxBuffers
 		how := ""
-		if bounded && (readGrowth > explainMaxGrowth || growth > maxBuffers) {
-			how = fmt.Sprintf(" (within the page bound %d rows, %d buffers)", boundRows, boundBuffers)
+		switch {
+		case !full:
+			how = " (not full: bound)"
+		case bounded && grew:
+			how = " (bound)"
 		}
-		table = append(table, fmt.Sprintf("%-26s %4d rows %6d read %6d buf | %4d rows %6d read %6d buf | read %.2fx, buffers %.2fx per %s%s",
-			name, r[0].rows, r[0].read, r[0].buffers, r[1].rows, r[1].read, r[1].buffers, readGrowth, growth, unit, how))
-		if readGrowth <= explainMaxGrowth && growth <= maxBuffers || bounded {
+		table = append(table, fmt.Sprintf("%-26s %4d rows %6d read %6d buf | %4d rows %6d read %6d buf | read %.2fx, buffers %.2fx%s",
+			name, r[0].rows, r[0].read, r[0].buffers, r[1].rows, r[1].read, r[1].buffers, readGrowth, growth, how))
+		if bounded || full && !grew {
+			if _, ok := explainGrowthKnown[name]; ok {
+				t.Errorf("%s is listed in explainGrowthKnown but passes: remove it from the list (and BENCHMARKS.md)", name)
+			}
 			continue
 		}
-		msg := fmt.Sprintf("%s: rows read per %s grow %.2fx (%d to %d), buffers %.2fx (%d to %d) from %d to %d events; "+
-			"want at most %.2fx and %.2fx, or at most %d rows and %d buffers a page at %d events",
-			name, unit, readGrowth, r[0].read, r[1].read, growth, r[0].buffers, r[1].buffers, ds[0].rows, ds[1].rows,
-			explainMaxGrowth, maxBuffers, boundRows, boundBuffers, ds[1].rows)
+		var msg string
+		if full {
+			msg = fmt.Sprintf("%s: rows read per page grow %.2fx (%d to %d), buffers %.2fx (%d to %d) from %d to %d events; "+
+				"want at most %.2fx and %.2fx, or at most %d rows and %d buffers a page at %d events",
+				name, readGrowth, r[0].read, r[1].read, growth, r[0].buffers, r[1].buffers, ds[0].rows, ds[1].rows,
+				explainMaxGrowth, maxBuffers, boundRows, boundBuffers, ds[1].rows)
+		} else {
+			msg = fmt.Sprintf("%s: a page of %d rows at %d events reads %d rows and %d buffers; "+
+				"want at most %d rows and %d buffers, the bound of a full page",
+				name, r[1].rows, ds[1].rows, r[1].read, r[1].buffers, boundRows, boundBuffers)
+		}
 		if why, ok := explainGrowthKnown[name]; ok {
 			t.Logf("KNOWN GAP %s (%s)", msg, why)
 			continue
@@ -130,8 +147,19 @@ func TestExplainGrowth(t *testing.T) {
 }
 
 // explainGrowthKnown are the cases whose cost still grows with the table,
-// and why; BENCHMARKS.md has their figures.
-var explainGrowthKnown = map[string]string{}
+// and why; BENCHMARKS.md ("What the growth test does not see") has their
+// figures at 1,000,000 events. All four are the arm of the events that run
+// into a period from before it when a link or word filter leads: without
+// an index of spans per actor, place, tag or word, it reads either every
+// span key running into the period (a share of the table) or the driver's
+// entries before the period (another share), whichever the bounded probe
+// finds fewer of.
+var explainGrowthKnown = map[string]string{
+	"year-type-actor": "the actor has more than 4·(limit+1) links before 2019, so the span index's arm probes every event running into 2019 for the type and the actor",
+	"month-tag":       "the tag has more than 4·(limit+1) links before the month, so the span index's arm probes the events running into it until 51 carry the tag",
+	"q-uncommon-year": "the word's entries before 2019 are read and each event's end tested (at most 4·(limit+1) of them); past that, the span arm joins every event running into 2019 to the word's events",
+	"q-1pct-year":     "the word has more than 4·(limit+1) entries before 2019, so the span index's arm probes every event running into 2019 for the word",
+}
 
 // explainPageRows and explainPageProbes are the fixed bound of a page, per
 // row it may return (limit+1). Rows: each row a page returns costs a key
@@ -169,6 +197,9 @@ func explainGrowthCases(d *explainData) []explainCase {
 	}
 	cases := explainCases(d)
 	common, pct1, rare := explainWord(0, 1), explainWord(1, 10), explainWord(2, 1000)
+	// A word in 0.1% of the events has as many entries before 2019 at
+	// 200,000 events as the rare word has at 1,000,000.
+	uncommon := explainWord(3, 100)
 	cases = append(cases,
 		explainCase{name: "within-year", filter: f(func(e *models.EventFilter) { e.Within, e.Years = true, []int{2019} })},
 		explainCase{name: "within-month", filter: f(func(e *models.EventFilter) {
@@ -198,6 +229,8 @@ func explainGrowthCases(d *explainData) []explainCase {
 		explainCase{name: "q-every", filter: f(func(e *models.EventFilter) { e.Query = search("generated") })},
 		explainCase{name: "q-common-descending", filter: f(func(e *models.EventFilter) { e.Query, e.Descending = search(common), true })},
 		explainCase{name: "q-rare-year", filter: f(func(e *models.EventFilter) { e.Query, e.Years = search(rare), []int{2019} })},
+		explainCase{name: "q-uncommon-year", filter: f(func(e *models.EventFilter) { e.Query, e.Years = search(uncommon), []int{2019} })},
+		explainCase{name: "q-1pct-year", filter: f(func(e *models.EventFilter) { e.Query, e.Years = search(pct1), []int{2019} })},
 		explainCase{name: "q-relevance-common", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search(common), true })},
 		explainCase{name: "q-relevance-every", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search("generated"), true })},
 		explainCase{name: "q-relevance-rare", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search(rare), true })},

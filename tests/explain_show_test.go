@@ -25,7 +25,9 @@ func TestExplainShow(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		t.Logf("%s:\n%s", c.name, strings.Join(lines, "\n"))
+		p := explainParsePlan(lines)
+		t.Logf("%s: %d rows, %d read, %d buffers (as TestExplainGrowth counts them):\n%s",
+			c.name, p.nodes[0].rows, p.rowsRead, p.buffers, strings.Join(lines, "\n"))
 	}
 }
 
