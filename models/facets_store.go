@@ -214,8 +214,7 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 					return err
 				}
 			default:
-				w := ts.where(f)
-				ts.indexHint(w, f)
+				w := ts.countWhere(f)
 				if err := tx.Raw(q.selectJoin+" WHERE "+w.String()+" GROUP BY "+q.group, w.args...).
 					Scan(&counts).Error; err != nil {
 					return ts.searchError(err)
