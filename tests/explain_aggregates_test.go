@@ -243,7 +243,8 @@ func TestExplainAggregatesGrowth(t *testing.T) {
 	t.Logf("heights %v\ncase               small                      | large                      | growth\n%s", heights, strings.Join(table, "\n"))
 }
 
-// TestExplainAggregatesLinkDriver checks that a count the kept counts do
+// TestExplainAggregatesLinkDriver checks that the facets of several
+// values of a partition read only the kept counts, and that a count the kept counts do
 // not answer, filtered by a rare actor, place or tag and by dates, is
 // driven by that value's link rows (which carry their event's dates), not
 // by every event of the dates: each statement reads at most about as many
@@ -292,6 +293,31 @@ func TestExplainAggregatesLinkDriver(t *testing.T) {
 			_, err := s.CountFacets(ctx, f)
 			return err
 		}},
+	}
+	// Several values of a partition (type, status, timeline), no dates:
+	// the sum of each value's co-occurrence counts, no events read.
+	for _, f := range []models.EventFilter{{Types: []string{"summit", "conflict"}},
+		{Statuses: []string{"planned", "occurred"}}, {Timelines: []string{"explain-tl-07", "explain-tl-01"}}} {
+		stmts, err := capture(ctx, func(ctx context.Context) error {
+			_, err := d.store.CountFacets(ctx, f)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%+v: %v", f, err)
+		}
+		for _, st := range stmts {
+			lines, err := explainAnalyze(ctx, db, st)
+			if err != nil {
+				t.Fatalf("%+v: %v\n%s", f, err, st.sql)
+			}
+			for _, line := range lines {
+				for _, table := range []string{"events", "event_actors", "event_places", "event_tags"} {
+					if strings.Contains(line, " on "+table+" ") {
+						t.Errorf("facets of %+v read %s; want the kept counts only:\n%s\n%s", f, table, st.sql, strings.Join(lines, "\n"))
+					}
+				}
+			}
+		}
 	}
 	for _, c := range cases {
 		var links int
