@@ -180,16 +180,78 @@ func startBounds(f EventFilter) (lo, hi Date) {
 // where builds the filter's exact conditions, without paging.
 func (s *Store) where(f EventFilter) *sqlWhere { return s.whereProbing(f, false) }
 
+// countWhere is where for a count over the matches: an actor, place or
+// tag condition also carries f's dates on the link rows, which hold their
+// event's start_date and end_date (migrations 0005 and 0011), so that the
+// planner sees how few of a rare value's links fall in the dates and can
+// drive the count from them (the link's end-date index, then one probe of
+// events per link) instead of reading every event of the dates and
+// joining the value's links to them. The result is unchanged: the same
+// dates are tested on the event.
+func (s *Store) countWhere(f EventFilter) *sqlWhere {
+	w := s.whereLinks(f, false, true)
+	s.indexHint(w, f)
+	return w
+}
+
+// dateConditions is f's years and from/to on the dates of the rows
+// aliased t (a constant): events, or link rows that carry their event's
+// dates. Empty when f has no dates.
+func dateConditions(f EventFilter, t string) *sqlWhere {
+	dates := overlap
+	if f.Within {
+		dates = within
+	}
+	on := func(c string) string {
+		if t == "e" {
+			return c
+		}
+		return strings.NewReplacer("e.start_date", t+".start_date", "e.end_date", t+".end_date").Replace(c)
+	}
+	w := &sqlWhere{}
+	if len(f.Years) > 0 {
+		var ors []string
+		var args []any
+		for _, y := range f.Years {
+			c, a := dates(yearStart(y), yearEnd(y))
+			ors = append(ors, "("+on(c)+")")
+			args = append(args, a...)
+		}
+		w.add("("+strings.Join(ors, " OR ")+")", args...)
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		c, a := dates(f.From, f.To)
+		w.add(on(c), a...)
+	}
+	return w
+}
+
 // whereProbing is where; with probe, an actor, place or tag condition is a
 // probe of the link table's primary key for each candidate event, which
 // the planner cannot turn into a hash of all the links of the actor: what
 // a page, which stops after limit+1 matches, wants, and what a count over
 // many events does not.
 func (s *Store) whereProbing(f EventFilter, probe bool) *sqlWhere {
+	return s.whereLinks(f, probe, false)
+}
+
+// whereLinks is whereProbing; with linkDates (and not probe), a link
+// condition also tests f's dates on the link rows (see countWhere).
+func (s *Store) whereLinks(f EventFilter, probe, linkDates bool) *sqlWhere {
+	var onLinks *sqlWhere
+	if linkDates && !probe {
+		if d := dateConditions(f, "lp"); len(d.clauses) > 0 {
+			onLinks = d
+		}
+	}
 	link := func(table, column string, ids []string) (string, []any) {
 		if probe {
 			return "(SELECT 1 FROM " + table + " lp WHERE lp.event_id = e.id AND lp." + column + " IN ? LIMIT 1) IS NOT NULL",
 				[]any{ids}
+		}
+		if onLinks != nil {
+			return "e.id IN (SELECT lp.event_id FROM " + table + " lp WHERE lp." + column + " IN ? AND " + onLinks.String() + ")",
+				append([]any{ids}, onLinks.args...)
 		}
 		return "e.id IN (SELECT lp.event_id FROM " + table + " lp WHERE lp." + column + " IN ?)", []any{ids}
 	}
@@ -203,23 +265,8 @@ func (s *Store) whereProbing(f EventFilter, probe bool) *sqlWhere {
 	if len(f.Statuses) > 0 {
 		w.add("e.status IN ?", f.Statuses)
 	}
-	dates := overlap
-	if f.Within {
-		dates = within
-	}
-	if len(f.Years) > 0 {
-		var ors []string
-		var args []any
-		for _, y := range f.Years {
-			c, a := dates(yearStart(y), yearEnd(y))
-			ors = append(ors, "("+c+")")
-			args = append(args, a...)
-		}
-		w.add("("+strings.Join(ors, " OR ")+")", args...)
-	}
-	if !f.From.IsZero() || !f.To.IsZero() {
-		c, a := dates(f.From, f.To)
-		w.add(c, a...)
+	if d := dateConditions(f, "e"); len(d.clauses) > 0 {
+		w.add(d.String(), d.args...)
 	}
 	switch {
 	case len(f.Actors) == 0:

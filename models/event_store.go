@@ -158,8 +158,7 @@ func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCou
 	if summarized(f) {
 		return s.countYearsSummarized(ctx, f)
 	}
-	w := s.where(f)
-	s.indexHint(w, f)
+	w := s.countWhere(f)
 	// Count the matching events by (first year, last year) first, then
 	// spread each group over its years: the calendar is probed once per
 	// group, on its primary key, not once per event with a range scan of
@@ -195,8 +194,7 @@ func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCou
 	if err := db.Raw(query, w.args...).Scan(&counts).Error; err != nil {
 		return nil, 0, s.searchError(err)
 	}
-	total := s.where(f)
-	s.indexHint(total, f)
+	total := s.countWhere(f)
 	var n int64
 	if err := db.Raw("SELECT count(*) FROM events e WHERE "+total.String(), total.args...).Scan(&n).Error; err != nil {
 		return nil, 0, s.searchError(err)

@@ -79,34 +79,39 @@ func datedFacets(f EventFilter) bool {
 		len(f.Actors) == 0 && len(f.Places) == 0 && len(f.Tags) == 0
 }
 
-// pairedFacets reports whether f filters by exactly one value of one of
-// timeline, type, status, actor, place or tag and nothing else (no dates,
-// no search), so that each facet is the kept co-occurrence counts of that
-// value (migration 0014); it returns the dimension and the value.
-func pairedFacets(f EventFilter) (dim, value string, ok bool) {
+// pairedFacets reports whether f filters by one value of one of
+// timeline, type, status, actor, place or tag, or by several values of
+// one of timeline, type and status, and by nothing else (no dates, no
+// search), so that each facet is the kept co-occurrence counts of those
+// values (migration 0014), summed; it returns the dimension and the
+// values. An event has exactly one timeline, type and status, so the
+// events with any of several of them are the sum of each one's; an event
+// can have several actors, places or tags, so those answer for one value
+// only (summarized already refuses several).
+func pairedFacets(f EventFilter) (dim string, values []string, ok bool) {
 	if !summarized(f) || len(f.Years) > 0 || !f.From.IsZero() || !f.To.IsZero() {
-		return "", "", false
+		return "", nil, false
 	}
-	dim, values := yearDim(f)
+	dim, values = yearDim(f)
 	if dim == "all" {
-		return "", "", false
+		return "", nil, false
 	}
-	if values = distinct(values); len(values) != 1 {
-		return "", "", false
+	if values = distinct(values); len(values) == 0 {
+		return "", nil, false
 	}
-	return dim, values[0], true
+	return dim, values, true
 }
 
 // pairedFacet is the facet of one dimension (a constant) over the events
-// that have the value of filterDim (a constant) that pairedFacets found:
-// one range of facet_pair_counts' primary key, with the pending deltas,
-// so that it reads about the rows it returns.
-func pairedFacet(dim, nameTable, filterDim, value string) (string, []any) {
+// that have one of the values of filterDim (a constant) that pairedFacets
+// found: one range of facet_pair_counts' primary key per value, with the
+// pending deltas, so that it reads about the rows it returns.
+func pairedFacet(dim, nameTable, filterDim string, values []string) (string, []any) {
 	sum := "SELECT u.facet_value AS value, CAST(SUM(u.n) AS BIGINT) AS count FROM (" +
-		"SELECT facet_value, n FROM facet_pair_counts WHERE filter_dim = '" + filterDim + "' AND filter_value = ? " +
+		"SELECT facet_value, n FROM facet_pair_counts WHERE filter_dim = '" + filterDim + "' AND filter_value IN ? " +
 		"AND facet_dim = '" + dim + "' UNION ALL SELECT facet_value, n FROM facet_pair_deltas WHERE filter_dim = '" +
-		filterDim + "' AND filter_value = ? AND facet_dim = '" + dim + "') u GROUP BY u.facet_value HAVING SUM(u.n) > 0"
-	args := []any{value, value}
+		filterDim + "' AND filter_value IN ? AND facet_dim = '" + dim + "') u GROUP BY u.facet_value HAVING SUM(u.n) > 0"
+	args := []any{values, values}
 	if nameTable == "" {
 		return "SELECT x.value AS value, '' AS name, x.count AS count FROM (" + sum + ") x", args
 	}
@@ -192,7 +197,7 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 		}
 		out.Events, out.Years = total, years
 		unfiltered, dated := unfilteredFacets(f), datedFacets(f)
-		pairDim, pairValue, paired := pairedFacets(f)
+		pairDim, pairValues, paired := pairedFacets(f)
 		for _, q := range facetQueries {
 			counts := []FacetCount{}
 			switch {
@@ -208,14 +213,14 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 					return err
 				}
 			case paired:
-				// One value of one dimension: its co-occurrence counts.
-				query, args := pairedFacet(q.name, q.names, pairDim, pairValue)
+				// One value of one dimension, or values of a partition
+				// (timeline, type, status): their co-occurrence counts.
+				query, args := pairedFacet(q.name, q.names, pairDim, pairValues)
 				if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
 					return err
 				}
 			default:
-				w := ts.where(f)
-				ts.indexHint(w, f)
+				w := ts.countWhere(f)
 				if err := tx.Raw(q.selectJoin+" WHERE "+w.String()+" GROUP BY "+q.group, w.args...).
 					Scan(&counts).Error; err != nil {
 					return ts.searchError(err)

@@ -309,6 +309,11 @@ func countedFilters(t *testing.T) []models.EventFilter {
 		{Actors: []string{"csto", "belarus"}},
 		{Tags: []string{"synthetic", "test-tag"}, Years: []int{2001}},
 		{Actors: []string{"csto"}, Types: []string{"statement"}},
+		// A link value with dates the kept counts do not answer (mid-year,
+		// or with a second dimension): counted from the link rows' dates.
+		{Actors: []string{"belarus"}, From: day("1995-03-01"), To: day("2020-06-30")},
+		{Tags: []string{"test-tag"}, Types: []string{"decision"}, Years: []int{1999, 2020}},
+		{Places: []string{"russia"}, Statuses: []string{"occurred"}, From: day("1991-01-01"), Within: true},
 	}
 }
 

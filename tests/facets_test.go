@@ -79,7 +79,12 @@ var facetQueries = []string{"", "type=statement", "actor=ODKB", "year=2019,2020"
 	// (migration 0014); "type=statement", "actor=ODKB", "place=Bishkek"
 	// and "tag=peacekeeping" above are too.
 	"type=summit", "status=planned", "timeline=csto", "actor=sergey-lavrov", "place=kyrgyzstan",
-	"type=membership,membership", "tag=no-such-tag"}
+	"type=membership,membership", "tag=no-such-tag",
+	// A value of a link with dates, counted over the matches: the link
+	// rows' own dates drive the count (see countWhere).
+	"actor=sergey-lavrov&from=2015-03&to=2019", "tag=peacekeeping&year=2016,2019&match=within",
+	"place=Bishkek&type=statement&from=2010", "actor=csto,sergey-lavrov&year=2019",
+	"tag=peacekeeping&to=2019-06-15&match=within"}
 
 // TestFacetsEqualListCounts: every count a facet shows is the number of
 // events /v1/events lists with that value added to the filters, and the
