@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,22 +41,7 @@ func TestLoadConfigOperations(t *testing.T) {
 // HTTP_READ_HEADER_TIMEOUT has passed, although the other timeouts are
 // long.
 func TestSlowHeadersAreCutOff(t *testing.T) {
-	port := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"timeline"}, env(map[string]string{
-			"PORT": port, "SQLITE_PATH": filepath.Join(t.TempDir(), "t.db"),
-			"HTTP_READ_HEADER_TIMEOUT": "300ms", "HTTP_READ_TIMEOUT": "2m", "HTTP_IDLE_TIMEOUT": "2m",
-		}), io.Discard)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	waitGet(t, "http://127.0.0.1:"+port+"/healthz", done)
+	port := serveEmbedded(t, map[string]string{"HTTP_READ_HEADER_TIMEOUT": "300ms", "HTTP_READ_TIMEOUT": "2m", "HTTP_IDLE_TIMEOUT": "2m"})
 
 	conn, err := net.Dial("tcp", "127.0.0.1:"+port)
 	if err != nil {

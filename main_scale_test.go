@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -58,22 +55,7 @@ func TestLoadScaleConfig(t *testing.T) {
 // RATE_LIMIT_BURST=4 and a rate too slow to refill during the test, a
 // client gets two answers and then 429.
 func TestRateLimitInstancesServed(t *testing.T) {
-	port := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"timeline"}, env(map[string]string{
-			"PORT": port, "SQLITE_PATH": filepath.Join(t.TempDir(), "t.db"),
-			"RATE_LIMIT_RPS": "0.001", "RATE_LIMIT_BURST": "4", "RATE_LIMIT_INSTANCES": "2",
-		}), io.Discard)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	waitGet(t, "http://127.0.0.1:"+port+"/healthz", done) // exempt from the limit
+	port := serveEmbedded(t, map[string]string{"RATE_LIMIT_RPS": "0.001", "RATE_LIMIT_BURST": "4", "RATE_LIMIT_INSTANCES": "2"})
 	var got []int
 	for range 4 {
 		got = append(got, getStatus(t, "http://127.0.0.1:"+port+"/v1/timelines").code)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -86,19 +87,8 @@ func TestServeEmbeddedDefault(t *testing.T) {
 // serve leaves the collector's target alone.
 func TestServeKeepsGOGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	port := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"timeline"}, env(map[string]string{"PORT": port, "GOGC": "150",
-			"SQLITE_PATH": filepath.Join(t.TempDir(), "t.db")}), io.Discard)
-	}()
-	waitGet(t, "http://127.0.0.1:"+port+"/readyz", done)
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run after shutdown: got %v, want nil", err)
-	}
-	if got := debug.SetGCPercent(100); got != 150 {
+	serveEmbedded(t, map[string]string{"GOGC": "150"})
+	if got := debug.SetGCPercent(150); got != 150 {
 		t.Errorf("GC percent after serve with GOGC=150: got %d, want 150 (left alone)", got)
 	}
 }
@@ -173,6 +163,28 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
+}
+
+// serveEmbedded runs serve in process on a free port and a new SQLite
+// file, with vars added to its environment, and waits until /healthz
+// answers; the test's cleanup stops it and reports an error it returned.
+// It returns the port.
+func serveEmbedded(t *testing.T, vars map[string]string) string {
+	t.Helper()
+	port := freePort(t)
+	all := map[string]string{"PORT": port, "SQLITE_PATH": filepath.Join(t.TempDir(), "t.db")}
+	maps.Copy(all, vars)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"timeline"}, env(all), io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	waitGet(t, "http://127.0.0.1:"+port+"/healthz", done)
+	return port
 }
 
 func freePort(t *testing.T) string {
