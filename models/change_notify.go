@@ -133,8 +133,12 @@ func (s *Store) listen(ctx context.Context, b *broadcast, ready chan struct{}) {
 			_, err = conn.Exec(ctx, "LISTEN "+changeChannel)
 		}
 		if err == nil {
-			markReady()
+			// Signal before ready: a waiter that subscribes now takes the
+			// channel after this signal, so the LISTEN starting is not
+			// mistaken for a change (waiters from before a reconnect are
+			// still woken, to read what they may have missed).
 			b.signal()
+			markReady()
 			for err == nil {
 				_, err = conn.WaitForNotification(ctx)
 				b.signal()

@@ -59,10 +59,12 @@ func generateEvents(t testing.TB, s *models.Store, n int) {
 			`ANALYZE`,
 		}
 	}
-	for _, q := range stmts {
+	for i, q := range stmts {
+		t0 := time.Now()
 		if err := db.Exec(q).Error; err != nil {
 			t.Fatalf("generate events: %v", err)
 		}
+		t.Logf("generate events, statement %d of %d: %s", i+1, len(stmts), time.Since(t0).Round(time.Millisecond))
 	}
 	if err := db.Exec("UPDATE dataset_state SET version = version + 1").Error; err != nil {
 		t.Fatal(err)

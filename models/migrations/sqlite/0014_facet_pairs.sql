@@ -10,9 +10,10 @@
 -- UPDATE ... FROM, so that each probes the primary key: a row-value IN
 -- (subquery) scans the whole table for every link removed. The triggers
 -- read one event's items from the tables themselves, each by its key,
--- not through the event_items view: through the view an import of 1,500
--- events took 49 s (TestImportBatches/sqlite), this way 17 s (3 s with
--- no pair counts at all).
+-- never through the event_items view: SQLite does not push the event's
+-- id into the view's arms, so each link inserted through it scanned every
+-- event (quadratic: copying 5,000 events into SQLite did not finish in 26
+-- minutes under the race detector).
 CREATE TABLE facet_pair_counts (
     filter_dim   text NOT NULL,
     filter_value text NOT NULL,
@@ -54,15 +55,18 @@ DROP TABLE facet_pair_items;
 -- An event's fields with each other and with its links, both ways.
 CREATE TRIGGER events_facet_pairs_insert AFTER INSERT ON events BEGIN
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
-    SELECT a.dim, a.value, b.dim, b.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.id) a JOIN (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.id) b
-        WHERE b.dim <> 'timeline'
-        AND (a.dim IN ('timeline', 'type', 'status') OR b.dim IN ('type', 'status'))
+    SELECT a.dim, a.value, b.dim, b.value, 1 FROM
+        (SELECT 'timeline' AS dim, NEW.timeline_id AS value UNION ALL SELECT 'type', NEW.type UNION ALL SELECT 'status', NEW.status UNION ALL SELECT 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = NEW.id) a,
+        (SELECT 'type' AS dim, NEW.type AS value UNION ALL SELECT 'status', NEW.status UNION ALL SELECT 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = NEW.id) b
+        WHERE a.dim IN ('timeline', 'type', 'status') OR b.dim IN ('type', 'status')
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER events_facet_pairs_delete BEFORE DELETE ON events BEGIN
     UPDATE facet_pair_counts SET n = n - 1 FROM (
-        SELECT a.dim AS k1, a.value AS k2, b.dim AS k3, b.value AS k4 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = OLD.id UNION ALL SELECT id, 'type', type FROM events WHERE id = OLD.id UNION ALL SELECT id, 'status', status FROM events WHERE id = OLD.id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = OLD.id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = OLD.id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = OLD.id) a JOIN (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = OLD.id UNION ALL SELECT id, 'type', type FROM events WHERE id = OLD.id UNION ALL SELECT id, 'status', status FROM events WHERE id = OLD.id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = OLD.id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = OLD.id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = OLD.id) b
-        WHERE b.dim <> 'timeline') AS d
+        SELECT a.dim AS k1, a.value AS k2, b.dim AS k3, b.value AS k4 FROM
+            (SELECT 'timeline' AS dim, OLD.timeline_id AS value UNION ALL SELECT 'type', OLD.type UNION ALL SELECT 'status', OLD.status UNION ALL SELECT 'actor', actor_id FROM event_actors WHERE event_id = OLD.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = OLD.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = OLD.id) a,
+            (SELECT 'type' AS dim, OLD.type AS value UNION ALL SELECT 'status', OLD.status UNION ALL SELECT 'actor', actor_id FROM event_actors WHERE event_id = OLD.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = OLD.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = OLD.id) b
+        WHERE TRUE) AS d
     WHERE facet_pair_counts.filter_dim = d.k1 AND facet_pair_counts.filter_value = d.k2
         AND facet_pair_counts.facet_dim = d.k3 AND facet_pair_counts.facet_value = d.k4;
 END;
@@ -72,18 +76,18 @@ WHEN OLD.timeline_id IS NOT NEW.timeline_id OR OLD.type IS NOT NEW.type OR OLD.s
         SELECT a.dim AS k1, a.value AS k2, b.dim AS k3, b.value AS k4 FROM
             (SELECT 'timeline' AS dim, OLD.timeline_id AS value UNION ALL SELECT 'type', OLD.type UNION ALL SELECT 'status', OLD.status) a,
             (SELECT 'type' AS dim, OLD.type AS value UNION ALL SELECT 'status', OLD.status) b
-        UNION ALL SELECT s.dim, s.value, l.dim, l.value FROM event_links l,
+        UNION ALL SELECT s.dim, s.value, l.dim, l.value FROM (SELECT 'actor' AS dim, actor_id AS value FROM event_actors WHERE event_id = OLD.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = OLD.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = OLD.id) l,
             (SELECT 'timeline' AS dim, OLD.timeline_id AS value UNION ALL SELECT 'type', OLD.type UNION ALL SELECT 'status', OLD.status) s
-        WHERE l.event_id = OLD.id
-        UNION ALL SELECT l.dim, l.value, s.dim, s.value FROM event_links l,
+        UNION ALL SELECT l.dim, l.value, s.dim, s.value FROM (SELECT 'actor' AS dim, actor_id AS value FROM event_actors WHERE event_id = OLD.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = OLD.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = OLD.id) l,
             (SELECT 'type' AS dim, OLD.type AS value UNION ALL SELECT 'status', OLD.status) s
-        WHERE l.event_id = OLD.id) AS d
+        ) AS d
     WHERE facet_pair_counts.filter_dim = d.k1 AND facet_pair_counts.filter_value = d.k2
         AND facet_pair_counts.facet_dim = d.k3 AND facet_pair_counts.facet_value = d.k4;
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
-    SELECT a.dim, a.value, b.dim, b.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.id) a JOIN (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.id) b
-        WHERE b.dim <> 'timeline'
-        AND (a.dim IN ('timeline', 'type', 'status') OR b.dim IN ('type', 'status'))
+    SELECT a.dim, a.value, b.dim, b.value, 1 FROM
+        (SELECT 'timeline' AS dim, NEW.timeline_id AS value UNION ALL SELECT 'type', NEW.type UNION ALL SELECT 'status', NEW.status UNION ALL SELECT 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = NEW.id) a,
+        (SELECT 'type' AS dim, NEW.type AS value UNION ALL SELECT 'status', NEW.status UNION ALL SELECT 'actor', actor_id FROM event_actors WHERE event_id = NEW.id UNION ALL SELECT 'place', place_id FROM event_places WHERE event_id = NEW.id UNION ALL SELECT 'tag', tag FROM event_tags WHERE event_id = NEW.id) b
+        WHERE a.dim IN ('timeline', 'type', 'status') OR b.dim IN ('type', 'status')
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
 
@@ -93,8 +97,8 @@ CREATE TRIGGER event_actors_facet_pairs_insert AFTER INSERT ON event_actors BEGI
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
     SELECT * FROM (
         SELECT 'actor', NEW.actor_id, i.dim, i.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i WHERE TRUE AND i.dim <> 'timeline'
-        UNION ALL SELECT i.dim, i.value, 'actor', NEW.actor_id, 1 FROM event_items i
-        WHERE i.event_id = NEW.event_id AND NOT (i.dim = 'actor' AND i.value = NEW.actor_id)) WHERE TRUE
+        UNION ALL SELECT i.dim, i.value, 'actor', NEW.actor_id, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i
+        WHERE NOT (i.dim = 'actor' AND i.value = NEW.actor_id)) WHERE TRUE
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER event_actors_facet_pairs_delete AFTER DELETE ON event_actors
@@ -117,16 +121,16 @@ WHEN OLD.event_id IS NOT NEW.event_id OR OLD.actor_id IS NOT NEW.actor_id BEGIN
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
     SELECT * FROM (
         SELECT 'actor', NEW.actor_id, i.dim, i.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i WHERE TRUE AND i.dim <> 'timeline'
-        UNION ALL SELECT i.dim, i.value, 'actor', NEW.actor_id, 1 FROM event_items i
-        WHERE i.event_id = NEW.event_id AND NOT (i.dim = 'actor' AND i.value = NEW.actor_id)) WHERE TRUE
+        UNION ALL SELECT i.dim, i.value, 'actor', NEW.actor_id, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i
+        WHERE NOT (i.dim = 'actor' AND i.value = NEW.actor_id)) WHERE TRUE
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER event_places_facet_pairs_insert AFTER INSERT ON event_places BEGIN
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
     SELECT * FROM (
         SELECT 'place', NEW.place_id, i.dim, i.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i WHERE TRUE AND i.dim <> 'timeline'
-        UNION ALL SELECT i.dim, i.value, 'place', NEW.place_id, 1 FROM event_items i
-        WHERE i.event_id = NEW.event_id AND NOT (i.dim = 'place' AND i.value = NEW.place_id)) WHERE TRUE
+        UNION ALL SELECT i.dim, i.value, 'place', NEW.place_id, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i
+        WHERE NOT (i.dim = 'place' AND i.value = NEW.place_id)) WHERE TRUE
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER event_places_facet_pairs_delete AFTER DELETE ON event_places
@@ -149,16 +153,16 @@ WHEN OLD.event_id IS NOT NEW.event_id OR OLD.place_id IS NOT NEW.place_id BEGIN
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
     SELECT * FROM (
         SELECT 'place', NEW.place_id, i.dim, i.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i WHERE TRUE AND i.dim <> 'timeline'
-        UNION ALL SELECT i.dim, i.value, 'place', NEW.place_id, 1 FROM event_items i
-        WHERE i.event_id = NEW.event_id AND NOT (i.dim = 'place' AND i.value = NEW.place_id)) WHERE TRUE
+        UNION ALL SELECT i.dim, i.value, 'place', NEW.place_id, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i
+        WHERE NOT (i.dim = 'place' AND i.value = NEW.place_id)) WHERE TRUE
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER event_tags_facet_pairs_insert AFTER INSERT ON event_tags BEGIN
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
     SELECT * FROM (
         SELECT 'tag', NEW.tag, i.dim, i.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i WHERE TRUE AND i.dim <> 'timeline'
-        UNION ALL SELECT i.dim, i.value, 'tag', NEW.tag, 1 FROM event_items i
-        WHERE i.event_id = NEW.event_id AND NOT (i.dim = 'tag' AND i.value = NEW.tag)) WHERE TRUE
+        UNION ALL SELECT i.dim, i.value, 'tag', NEW.tag, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i
+        WHERE NOT (i.dim = 'tag' AND i.value = NEW.tag)) WHERE TRUE
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER event_tags_facet_pairs_delete AFTER DELETE ON event_tags
@@ -181,7 +185,7 @@ WHEN OLD.event_id IS NOT NEW.event_id OR OLD.tag IS NOT NEW.tag BEGIN
     INSERT INTO facet_pair_counts (filter_dim, filter_value, facet_dim, facet_value, n)
     SELECT * FROM (
         SELECT 'tag', NEW.tag, i.dim, i.value, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i WHERE TRUE AND i.dim <> 'timeline'
-        UNION ALL SELECT i.dim, i.value, 'tag', NEW.tag, 1 FROM event_items i
-        WHERE i.event_id = NEW.event_id AND NOT (i.dim = 'tag' AND i.value = NEW.tag)) WHERE TRUE
+        UNION ALL SELECT i.dim, i.value, 'tag', NEW.tag, 1 FROM (SELECT id AS event_id, 'timeline' AS dim, timeline_id AS value FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'type', type FROM events WHERE id = NEW.event_id UNION ALL SELECT id, 'status', status FROM events WHERE id = NEW.event_id UNION ALL SELECT event_id, 'actor', actor_id FROM event_actors WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'place', place_id FROM event_places WHERE event_id = NEW.event_id UNION ALL SELECT event_id, 'tag', tag FROM event_tags WHERE event_id = NEW.event_id) i
+        WHERE NOT (i.dim = 'tag' AND i.value = NEW.tag)) WHERE TRUE
     ON CONFLICT (filter_dim, filter_value, facet_dim, facet_value) DO UPDATE SET n = n + 1;
 END;
