@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,22 +42,7 @@ func TestMaxExportsBelowPool(t *testing.T) {
 // over its limit with a 431 problem; only beyond the server's own, much
 // larger limit does Go answer in plain text.
 func TestServerHeadersTooLarge(t *testing.T) {
-	port := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"timeline"}, env(map[string]string{
-			"PORT": port, "SQLITE_PATH": filepath.Join(t.TempDir(), "t.db"), "RATE_LIMIT_RPS": "0",
-		}), io.Discard)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	base := "http://127.0.0.1:" + port
-	waitGet(t, base+"/healthz", done)
+	base := "http://127.0.0.1:" + serveEmbedded(t, map[string]string{"RATE_LIMIT_RPS": "0"})
 	for _, n := range []int{100 << 10, 900 << 10} {
 		req, _ := http.NewRequest(http.MethodGet, base+"/v1/timelines", nil)
 		req.Header.Set("X-Padding", strings.Repeat("a", n))

@@ -89,7 +89,7 @@ func TestServeKeepsGOGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
 	serveEmbedded(t, map[string]string{"GOGC": "150"})
 	if got := debug.SetGCPercent(150); got != 150 {
-		t.Errorf("GC percent after serve with GOGC=150: got %d, want 150 (left alone)", got)
+		t.Errorf("GC percent while serve runs with GOGC=150: got %d, want 150 (left alone)", got)
 	}
 }
 

@@ -128,13 +128,6 @@ func TestChangeFeedConcurrentWriters(t *testing.T) {
 func testFeedConcurrentWriters(t *testing.T, b *backend) {
 	ctx := context.Background()
 	writers, writesEach := 8, 25
-	if raceEnabled && b.name == models.DialectSQLite {
-		// Under -race SQLite's pure-Go driver and its count triggers run
-		// some 25 times slower, and with eight writers one of them waited
-		// past busy_timeout (10 s) for the write lock: fewer writers, the
-		// same interleavings. The full size runs without -race.
-		writers, writesEach = 4, 15
-	}
 	pause := func(string) error {
 		time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
 		return nil
