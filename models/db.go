@@ -82,6 +82,9 @@ type Store struct {
 	// folder folds the count deltas after writes (PostgreSQL only; nil
 	// otherwise and inside transactions).
 	folder *countFolder
+	// writer is SQLite's in-process write turn (capacity 1; nil on
+	// PostgreSQL): see inImmediateTx.
+	writer chan struct{}
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -116,6 +119,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	configurePool(sqlDB, cfg, dialect)
 	s := &Store{db: db, dialect: dialect, sql: dialectFor(dialect), editorial: cfg.Editorial}
+	if dialect == DialectSQLite {
+		s.writer = make(chan struct{}, 1)
+	}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, connectCause(err))
@@ -317,9 +323,47 @@ func (s *Store) inSavepoint(ctx context.Context, fn func(tx *Store) error) error
 	return translate(db.Exec("RELEASE SAVEPOINT " + name).Error)
 }
 
+// writeTurn waits for this process's SQLite write turn (see
+// inImmediateTx) and returns its release. Outside SQLite, and inside a
+// transaction (which holds the turn already), it returns at once.
+func (s *Store) writeTurn(ctx context.Context) (release func(), err error) {
+	if s.writer == nil || s.depth > 0 {
+		return func() {}, nil
+	}
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err() // the API answers it as a timeout or a gone client
+	}
+}
+
+// autocommit runs one statement outside a transaction in the write turn.
+func (s *Store) autocommit(ctx context.Context, fn func(db *gorm.DB) error) error {
+	release, err := s.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return fn(s.db.WithContext(ctx))
+}
+
 // inImmediateTx is InTx on SQLite: database/sql begins deferred
 // transactions, so the transaction is begun by hand on one connection.
+//
+// SQLite has one writer at a time, and its busy handler is not a queue:
+// a waiter sleeps and retries, and under steady contention it can lose
+// every retry until busy_timeout ends it with SQLITE_BUSY (eight writers
+// under the race detector did, in CI). So the writers of this process
+// take turns first, in the order they arrived (a channel's blocked
+// senders are served first in, first out), for as long as ctx allows;
+// busy_timeout is left to arbitrate with other processes.
 func (s *Store) inImmediateTx(ctx context.Context, fn func(tx *Store) error) (err error) {
+	release, err := s.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		if err := conn.Exec("BEGIN IMMEDIATE").Error; err != nil {
 			return translate(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // IdempotencyTTL is how long a response is kept for the retries of its
@@ -34,6 +36,11 @@ type IdempotentResponse struct {
 // safe: an event posted without an id gets one derived from the
 // idempotency key, so running it twice cannot create two events.
 func (s *Store) BeginIdempotent(ctx context.Context, keyID, idemKey, fingerprint string) (*IdempotentResponse, error) {
+	release, err := s.writeTurn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	now := time.Now().UTC()
 	db := s.db.WithContext(ctx)
 	for range 3 {
@@ -101,22 +108,30 @@ func (s *Store) FinishIdempotent(ctx context.Context, keyID, idemKey string, r I
 	if err != nil {
 		return err
 	}
-	return translate(s.db.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status = ?, header = ?, body = ?
-		WHERE key_id = ? AND idem_key = ?`, r.Status, string(h), r.Body, keyID, idemKey).Error)
+	return translate(s.autocommit(ctx, func(db *gorm.DB) error {
+		return db.Exec(`UPDATE idempotency_keys SET status = ?, header = ?, body = ?
+		WHERE key_id = ? AND idem_key = ?`, r.Status, string(h), r.Body, keyID, idemKey).Error
+	}))
 }
 
 // AbandonIdempotent releases a claimed key whose request failed in a way a
 // retry may not (a 5xx): the retry runs it again.
 func (s *Store) AbandonIdempotent(ctx context.Context, keyID, idemKey string) error {
-	return translate(s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE key_id = ? AND idem_key = ? AND status = 0",
-		keyID, idemKey).Error)
+	return translate(s.autocommit(ctx, func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM idempotency_keys WHERE key_id = ? AND idem_key = ? AND status = 0", keyID, idemKey).Error
+	}))
 }
 
 // SweepIdempotency deletes the records that expired before now and returns
 // how many.
 func (s *Store) SweepIdempotency(ctx context.Context, now time.Time) (int64, error) {
-	res := s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE expires_at <= ?", now.UTC())
-	return res.RowsAffected, translate(res.Error)
+	var n int64
+	err := s.autocommit(ctx, func(db *gorm.DB) error {
+		res := db.Exec("DELETE FROM idempotency_keys WHERE expires_at <= ?", now.UTC())
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, translate(err)
 }
 
 // IdempotentWrite is the claimed Idempotency-Key of the request a write
