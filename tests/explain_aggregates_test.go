@@ -24,7 +24,7 @@ import (
 // spreads over the years; for the facets of one value, the values it
 // meets). No statement may scan events or a link table whole.
 func TestExplainAggregatesGrowth(t *testing.T) {
-	small := 10000
+	small := 20000 // the sizes TestExplainGrowth generates: the run shares them
 	if v := os.Getenv("EXPLAIN_AGGREGATES_ROWS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1000 {
@@ -33,7 +33,7 @@ func TestExplainAggregatesGrowth(t *testing.T) {
 		small = n
 	}
 	if testing.Short() {
-		t.Skip("generates 110,000 events")
+		t.Skip("generates 220,000 events")
 	}
 	ds := []*explainData{explainSetup(t, small), explainSetup(t, 10*small)}
 	ctx := context.Background()

@@ -103,9 +103,74 @@ func explainRowCount(tb testing.TB) int {
 	return n
 }
 
-// explainSetup creates a fresh PostgreSQL database, migrates it and fills it
-// with rows generated events. The database is dropped when tb ends.
+// explainSetup returns a PostgreSQL database migrated and filled with rows
+// generated events, which the caller must only read. Generating is most
+// of what the plan tests cost, so one database per size serves every test
+// of the package run that asks for that size; TestMain drops them at the
+// end. EXPLAIN_KEEP_DB keeps (and reuses) it instead.
 func explainSetup(tb testing.TB, rows int) *explainData {
+	tb.Helper()
+	if os.Getenv("EXPLAIN_KEEP_DB") != "" {
+		return explainSetupOwn(tb, rows)
+	}
+	requirePostgres(tb)
+	explainShared.mu.Lock()
+	defer explainShared.mu.Unlock()
+	if d, ok := explainShared.data[rows]; ok {
+		tb.Logf("generated data: %d events, shared with an earlier test of this run", rows)
+		return d
+	}
+	ctx := context.Background()
+	name := uniqueName()
+	dsn, drop, err := createPostgresDB(ctx, name)
+	if err != nil {
+		tb.Fatalf("create database: %v", err)
+	}
+	store, err := models.Open(ctx, models.Config{DatabaseURL: dsn})
+	if err != nil {
+		drop()
+		tb.Fatalf("open: %v", err)
+	}
+	cleanup := func() { store.Close(); drop() }
+	if _, err := store.Migrate(ctx); err != nil {
+		cleanup()
+		tb.Fatalf("migrate: %v", err)
+	}
+	d := &explainData{store: store, rows: rows}
+	if err := explainGenerate(ctx, store.DB(), rows, d); err != nil {
+		cleanup()
+		tb.Fatalf("generate %d events: %v", rows, err)
+	}
+	if explainShared.data == nil {
+		explainShared.data = map[int]*explainData{}
+	}
+	explainShared.data[rows] = d
+	explainShared.cleanups = append(explainShared.cleanups, cleanup)
+	return d
+}
+
+// explainShared holds the generated databases of this run, by size.
+var explainShared struct {
+	mu       sync.Mutex
+	data     map[int]*explainData
+	cleanups []func()
+}
+
+// dropSharedExplain closes and drops the databases explainSetup shared.
+func dropSharedExplain() {
+	explainShared.mu.Lock()
+	defer explainShared.mu.Unlock()
+	for _, c := range explainShared.cleanups {
+		c()
+	}
+	explainShared.data, explainShared.cleanups = nil, nil
+}
+
+// explainSetupOwn creates a PostgreSQL database of the caller's own,
+// migrates it and fills it with rows generated events: for a test that
+// changes the data, or for EXPLAIN_KEEP_DB. Without EXPLAIN_KEEP_DB the
+// database is dropped when tb ends.
+func explainSetupOwn(tb testing.TB, rows int) *explainData {
 	tb.Helper()
 	requirePostgres(tb)
 	ctx := context.Background()

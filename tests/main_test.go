@@ -97,6 +97,7 @@ func testMain(m *testing.M) int {
 		cleanups = append(cleanups, cleanup)
 		shared = append(shared, b)
 	}
+	defer dropSharedExplain()
 	code := m.Run()
 	skipreport.Print("tests")
 	return code

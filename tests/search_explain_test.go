@@ -21,7 +21,7 @@ const explainSearchRows = 50000
 // costs, and that the counts of /v1/years and /v1/facets under a search
 // read only the matching events.
 func TestExplainSearch(t *testing.T) {
-	d := explainSetup(t, explainSearchRows)
+	d := explainSetupOwn(t, explainSearchRows) // it writes search text
 	ctx := context.Background()
 	// Every generated event gets a search text: a word shared with one
 	// event in 1000 (kwN), one shared with one in 50 (grpN), and, in one
