@@ -40,6 +40,9 @@ type Store interface {
 	// CountFacets counts the events matching f by year, type, status,
 	// actor, place and tag. A q SQLite cannot run is a ValidationError.
 	CountFacets(ctx context.Context, f models.EventFilter) (models.Facets, error)
+	// NamedIDs returns the ids each actor (kind "actor") or place ("place")
+	// name answers to.
+	NamedIDs(ctx context.Context, kind string, values []string) (map[string][]string, error)
 	// FindActors, FindPlaces and FindTags return one page of the catalog
 	// in id order, and whether more follow.
 	FindActors(ctx context.Context, f models.CatalogFilter) ([]models.ActorUsage, bool, error)

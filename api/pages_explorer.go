@@ -186,7 +186,15 @@ func (s *server) timelinePage(c *gin.Context) (string, any, error) {
 	d.Total = facets.Events
 	d.Explain = explainMatch(f, values)
 	d.Years = yearBars(years, f.Years, values, path)
-	d.Groups = chipGroups(facets, values, path)
+	named := map[string]map[string][]string{}
+	for _, param := range []string{"actor", "place"} {
+		if chosen := listValues(values, param); len(chosen) > 0 {
+			if named[param], err = s.store.NamedIDs(ctx, param, chosen); err != nil {
+				return "", nil, err
+			}
+		}
+	}
+	d.Groups = chipGroups(facets, values, named, path)
 	d.Active = activeChips(values, path)
 	for _, e := range events {
 		d.Events = append(d.Events, newEventItem(e))
@@ -270,6 +278,19 @@ func toggled(values url.Values, path, name, value string) string {
 	return path + canonicalQuery(out)
 }
 
+// dropped is the page's link with the values drop removed from the list
+// parameter name.
+func dropped(values url.Values, path, name string, drop []string) string {
+	list := slices.DeleteFunc(listValues(values, name), func(v string) bool { return slices.Contains(drop, v) })
+	out := cloneValues(values)
+	out.Del("cursor")
+	out.Del(name)
+	if len(list) > 0 {
+		out.Set(name, strings.Join(list, ","))
+	}
+	return path + canonicalQuery(out)
+}
+
 // yearBars draws the histogram: the counts of the current filter without
 // its year, so that any year can be chosen and the chosen one compared.
 func yearBars(counts []models.YearCount, chosen []int, values url.Values, path string) []yearBar {
@@ -296,13 +317,26 @@ func yearBars(counts []models.YearCount, chosen []int, values url.Values, path s
 	return out
 }
 
-func chipGroups(f models.Facets, values url.Values, path string) []chipGroup {
+// chipGroups draws the facets. named holds, for the actor and place
+// filters, the ids each chosen value answers to: a value chosen by a name
+// or an alias (actor=CSTO) selects its actor's chip (csto), and that chip
+// drops it.
+func chipGroups(f models.Facets, values url.Values, named map[string]map[string][]string, path string) []chipGroup {
 	group := func(name, param string, counts []models.FacetCount, label func(models.FacetCount) string) chipGroup {
 		g := chipGroup{Name: name, Param: param}
 		chosen := listValues(values, param)
 		for _, fc := range counts {
-			g.Chips = append(g.Chips, chip{Label: label(fc), Count: fc.Count, Selected: slices.Contains(chosen, fc.Value),
-				Href: toggled(values, path, param, fc.Value)})
+			var by []string // the chosen values that select this chip
+			for _, v := range chosen {
+				if v == fc.Value || slices.Contains(named[param][v], fc.Value) {
+					by = append(by, v)
+				}
+			}
+			href := toggled(values, path, param, fc.Value)
+			if len(by) > 0 {
+				href = dropped(values, path, param, by)
+			}
+			g.Chips = append(g.Chips, chip{Label: label(fc), Count: fc.Count, Selected: len(by) > 0, Href: href})
 		}
 		return g
 	}

@@ -60,6 +60,36 @@ func (s *Store) lookupNames(ctx context.Context, t nameTable, values []string) (
 	return ids, translate(err)
 }
 
+// NamedIDs returns, for each of values that answers to an actor (kind
+// "actor") or a place (kind "place"), by id, name or alias, the ids it
+// answers to: what the filter actor=values or place=values matches.
+func (s *Store) NamedIDs(ctx context.Context, kind string, values []string) (map[string][]string, error) {
+	t := actorNames
+	if kind == "place" {
+		t = placeNames
+	}
+	keys := nameKeys(values...)
+	if len(keys) == 0 {
+		return map[string][]string{}, nil
+	}
+	var rows []struct{ Key, ID string }
+	err := s.db.WithContext(ctx).Raw("SELECT name_key AS key, "+t.owner+" AS id FROM "+t.names+" WHERE name_key IN ? UNION "+
+		"SELECT id, id FROM "+t.entities+" WHERE id IN ? ORDER BY 1, 2", keys, keys).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := map[string][]string{}
+	for _, v := range values {
+		k := NameKey(v)
+		for _, r := range rows {
+			if r.Key == k && !slices.Contains(out[v], r.ID) {
+				out[v] = append(out[v], r.ID)
+			}
+		}
+	}
+	return out, nil
+}
+
 // nameCondition is the SQL condition "the event links to an actor (or
 // place) answering to one of these names" when the names were not resolved
 // to ids beforehand.

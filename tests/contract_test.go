@@ -581,6 +581,9 @@ func (s contractBrokenStore) CountEventsByYear(context.Context, models.EventFilt
 func (s contractBrokenStore) CountFacets(context.Context, models.EventFilter) (models.Facets, error) {
 	return models.Facets{}, s.err
 }
+func (s contractBrokenStore) NamedIDs(context.Context, string, []string) (map[string][]string, error) {
+	return nil, s.err
+}
 func (s contractBrokenStore) FindActors(context.Context, models.CatalogFilter) ([]models.ActorUsage, bool, error) {
 	return nil, false, s.err
 }

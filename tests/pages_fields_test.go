@@ -200,6 +200,53 @@ func TestPagesSelectionLinks(t *testing.T) {
 	}
 }
 
+// TestPagesChipsFollowNames: a filter chosen by a name or an alias selects
+// the chip of the actor or place it answers to, and that chip's link drops
+// it (it used to add the id beside the alias: a second filter on the same
+// actor).
+func TestPagesChipsFollowNames(t *testing.T) {
+	const csto, moscow = "Collective Security Treaty Organization", "Moscow"
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		for _, tc := range []struct{ query, param, label, want string }{
+			{"actor=" + url.QueryEscape("ОДКБ"), "actor", csto, "/timelines/csto"},
+			{"actor=" + url.QueryEscape(csto), "actor", csto, "/timelines/csto"},
+			{"actor=csto", "actor", csto, "/timelines/csto"},
+			{"place=" + url.QueryEscape("Москва"), "place", moscow, "/timelines/csto"},
+			{"actor=" + url.QueryEscape("ОДКБ") + "&year=2019", "actor", csto, "/timelines/csto?year=2019"},
+			{"actor=CSTO,nato", "actor", csto, "/timelines/csto?actor=nato"},
+		} {
+			r := b.get(t, "/timelines/csto?"+tc.query)
+			r.wantStatus(t, http.StatusOK)
+			var chip *html.Node
+			for _, sec := range pagesFind(pagesParse(t, r.body), "section", "data-param", tc.param) {
+				for _, a := range pagesFind(sec, "a", "", "") {
+					if label, _, _ := strings.Cut(timelinejsBrowserText(a), " "+pagesChipCount(a)); label == tc.label {
+						chip = a
+					}
+				}
+			}
+			if chip == nil {
+				t.Errorf("%s: no %s chip %q", tc.query, tc.param, tc.label)
+				continue
+			}
+			if timelinejsBrowserAttr(chip, "class") != "selected" || timelinejsBrowserAttr(chip, "aria-current") != "true" {
+				t.Errorf("%s: the %s chip %q is not selected", tc.query, tc.param, tc.label)
+			}
+			if got := timelinejsBrowserAttr(chip, "href"); got != tc.want {
+				t.Errorf("%s: the selected chip links to %q, want %q (the filter dropped)", tc.query, got, tc.want)
+			}
+		}
+	})
+}
+
+// pagesChipCount is the count a chip shows.
+func pagesChipCount(a *html.Node) string {
+	for _, n := range pagesFind(a, "span", "class", "n") {
+		return timelinejsBrowserText(n)
+	}
+	return ""
+}
+
 // pagesEvil is markup in data: every page must show it as text.
 const pagesEvil = `</script><img src=x onerror=alert(1)> & "late" May`
 
