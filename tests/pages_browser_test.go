@@ -163,7 +163,7 @@ func TestPagesBrowser(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if e := ev.Entry; e.Level == log.EntryLevelError && !strings.HasSuffix(e.URL, "/favicon.ico") {
+			if e := ev.Entry; e.Level == log.EntryLevelError {
 				watch.note(&watch.problems, fmt.Sprintf("%s: %s (%s)", e.Source, e.Text, e.URL))
 			}
 		}

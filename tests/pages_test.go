@@ -161,6 +161,13 @@ func TestPagesAreHTML(t *testing.T) {
 					}
 				}
 			}
+			// The icon is linked, so that a browser does not ask for
+			// /favicon.ico (a 404 in its console).
+			if icons := pagesFind(doc, "link", "rel", "icon"); len(icons) != 1 {
+				t.Errorf("GET %s: got %d icon links, want 1", path, len(icons))
+			} else {
+				pagesCheckAsset(t, b, path, timelinejsBrowserAttr(icons[0], "href"))
+			}
 			for _, l := range pagesFind(doc, "link", "rel", "stylesheet") {
 				pagesCheckAsset(t, b, path, timelinejsBrowserAttr(l, "href"))
 			}
