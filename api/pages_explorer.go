@@ -100,7 +100,10 @@ type chipGroup struct {
 }
 
 type chip struct {
-	Label    string
+	Label string
+	// Value is the facet's value (an actor's or place's id), which the
+	// page carries as data-value for scripts and tests.
+	Value    string
 	Count    int
 	Selected bool
 	Href     string
@@ -336,7 +339,7 @@ func chipGroups(f models.Facets, values url.Values, named map[string]map[string]
 			if len(by) > 0 {
 				href = dropped(values, path, param, by)
 			}
-			g.Chips = append(g.Chips, chip{Label: label(fc), Count: fc.Count, Selected: len(by) > 0, Href: href})
+			g.Chips = append(g.Chips, chip{Label: label(fc), Value: fc.Value, Count: fc.Count, Selected: len(by) > 0, Href: href})
 		}
 		return g
 	}

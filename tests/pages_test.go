@@ -322,20 +322,19 @@ func TestPagesExplorerMatchesAPI(t *testing.T) {
 							if err != nil {
 								t.Fatalf("%s chip href: %v", dim, err)
 							}
-							// The link adds the value to the filter, or
-							// removes it when it is chosen already.
+							// The link adds the value to the filter, or,
+							// when it is chosen already (by its id, a
+							// name or an alias), removes what chose it.
+							value := timelinejsBrowserAttr(a, "data-value")
 							before, _ := url.ParseQuery(filter)
-							after := strings.Split(href.Query().Get(dim), ",")
-							value := ""
-							for _, v := range after {
-								if !slices.Contains(strings.Split(before.Get(dim), ","), v) {
-									value = v
+							was := slices.DeleteFunc(strings.Split(before.Get(dim), ","), func(v string) bool { return v == "" })
+							after := slices.DeleteFunc(strings.Split(href.Query().Get(dim), ","), func(v string) bool { return v == "" })
+							if timelinejsBrowserAttr(a, "class") == "selected" {
+								if len(after) >= len(was) || slices.ContainsFunc(after, func(v string) bool { return !slices.Contains(was, v) }) {
+									t.Errorf("%s chip %s is selected but its link %s does not drop a value of %v", dim, value, href, was)
 								}
-							}
-							for _, v := range strings.Split(before.Get(dim), ",") {
-								if v != "" && !slices.Contains(after, v) {
-									value = v
-								}
+							} else if want := append(slices.Clone(was), value); !slices.Equal(after, want) {
+								t.Errorf("%s chip %s links to %s, want %s=%s", dim, value, href, dim, strings.Join(want, ","))
 							}
 							gotChips = append(gotChips, timelinejsBrowserText(a)+" "+value)
 						}
