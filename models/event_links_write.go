@@ -174,6 +174,29 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 	existing := func(table string, ids []string) (map[string]bool, error) {
 		return known.existing(ctx, s, table, ids)
 	}
+	// claim checks the names of the actors and places this write creates
+	// against each other, as checkNames checks them against the database
+	// (which holds none of them yet): a name or alias, or an id, that one
+	// new record takes cannot name another.
+	claimed := map[string]string{}
+	claim := func(id, at, name string, aliases []string) {
+		take := func(field, n string) {
+			key := NameKey(n)
+			if key == "" {
+				return
+			}
+			if other, ok := claimed[key]; ok && other != id {
+				v.Add(field, "%q also names %q, which this write creates; names and aliases are unique", n, other)
+				return
+			}
+			claimed[key] = id
+		}
+		take(at+"/id", id)
+		take(at+"/name", name)
+		for i, a := range aliases {
+			take(pointer(at+"/aliases", i, ""), a)
+		}
+	}
 	var ids []string
 	for _, a := range e.Actors {
 		ids = append(ids, a.ID)
@@ -198,6 +221,7 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if err := s.checkNames(ctx, a.ID, pointer("/actors", i, ""), a.Name, a.Aliases, v); err != nil {
 			return err
 		}
+		claim(a.ID, pointer("/actors", i, ""), a.Name, a.Aliases)
 		newActors = append(newActors, a.Actor)
 		actors[a.ID] = true
 	}
@@ -228,6 +252,7 @@ func (s *Store) resolveLinks(ctx context.Context, e *Event, v *ValidationError, 
 		if err := s.checkNames(ctx, p.ID, pointer("/places", i, ""), p.Name, p.Aliases, v); err != nil {
 			return err
 		}
+		claim(p.ID, pointer("/places", i, ""), p.Name, p.Aliases)
 		newPlaces = append(newPlaces, p)
 		places[p.ID] = true
 	}

@@ -166,7 +166,17 @@ func TestWriteNamesAreUnique(t *testing.T) {
 			line := strings.Replace(strings.ReplaceAll(withPlace, "\n", " "), `"date": `, `"edtf": `, 1)
 			_, r = b.importFile(t, admin, "csto", "", ndjsonType, line+"\n")
 			wantEditorial(t, "import creating a place named like an actor", r, "line 1: ", "/places/1/name", `already names actor "vladimir-putin"`)
-			for _, id := range []string{"/v1/actors/moscow-city-hall", "/v1/places/csto-seat", "/v1/actors/bishkek-mayor", "/v1/places/putin-town"} {
+			// Two records created by one write are checked against each
+			// other too.
+			twins := strings.Replace(newEventBody("names-twins", "Twins"), `"places": [{"id": "russia"}]`,
+				`"places": [{"id": "russia"}, {"id": "twin-place", "name": "Twin Name", "kind": "city", "country": "russia"}]`, 1)
+			twins = strings.Replace(twins, `{"id": "csto", "role": "speaker"}`,
+				`{"id": "twin-actor", "role": "speaker", "name": "Twin Name", "kind": "body"}`, 1)
+			twins = strings.Replace(twins, `"quote": "`+lavrovQuote+`"`, `"quote": "`+lavrovQuote+`", "note": "Places: Twin Name."`, 1)
+			wantEditorial(t, "event creating an actor and a place of one name", post("/v1/events", twins),
+				"", "/places/1/name", `also names "twin-actor", which this write creates`)
+			for _, id := range []string{"/v1/actors/moscow-city-hall", "/v1/places/csto-seat", "/v1/actors/bishkek-mayor", "/v1/places/putin-town",
+				"/v1/actors/twin-actor", "/v1/places/twin-place"} {
 				if got := b.get(t, id); got.status != http.StatusNotFound {
 					t.Errorf("%s: a refused write left it (GET answers %d)", id, got.status)
 				}
