@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Editorial holds what the editorial rules (seed/EDITORIAL.md) check an
@@ -169,14 +171,38 @@ func (e Event) notedFromSource(s string) bool {
 	return false
 }
 
-// names reports whether one of names appears in a quote or a note of e.
+// names reports whether one of names appears in a quote or a note of e,
+// starting a word: Oman is not named by "Romania", while "Russian" still
+// names Russia.
 func (e Event) names(names []string) bool {
 	for _, n := range names {
-		if n != "" && (e.quotes(n) || e.noted(n)) {
-			return true
+		if n == "" {
+			continue
+		}
+		for _, c := range e.Citations {
+			if startsWord(c.Quote, n) || startsWord(c.Note, n) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// startsWord reports whether s occurs in text where no letter or digit
+// comes just before it.
+func startsWord(text, s string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], s)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		if prev, _ := utf8.DecodeLastRuneInString(text[:at]); at == 0 || !unicode.IsLetter(prev) && !unicode.IsDigit(prev) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(text[at:])
+		i = at + size
+	}
 }
 
 // CheckVocabulary checks a tag vocabulary against the catalog: a tag names

@@ -9,7 +9,7 @@ func TestEditorialCheckEvent(t *testing.T) {
 	text := "In 2017, Moscow tried to dispatch the CSTO forces. Azerbaijan has recently been making cautious hints."
 	ed := Editorial{
 		Tags:       []string{"peacekeeping"},
-		PlaceNames: map[string][]string{"moscow": {"Moscow"}, "chad": {"Chad"}},
+		PlaceNames: map[string][]string{"moscow": {"Moscow"}, "chad": {"Chad"}, "oman": {"Oman"}},
 		SourceText: func(id string) (string, bool) { return text, id == "src" },
 	}
 	published := Date{2020, 6, 29}
@@ -45,6 +45,9 @@ func TestEditorialCheckEvent(t *testing.T) {
 		{"inferred, displayed as certain", event("2019?/2020-06-29", "2019 – 29 June 2020", StatusOccurred, qAz, "as of 29 June 2020", nil), "uncertain"},
 		{"place named nowhere", event("2017", "2017", StatusOccurred, q17, "", []string{"chad"}), `place "chad"`},
 		{"place named in a note", event("2017", "2017", StatusOccurred, q17, "Aimed at Chad.", []string{"chad"}), ""},
+		{"place inside a word", event("2017", "2017", StatusOccurred, q17, "Aimed at Romania.", []string{"oman"}), `place "oman"`},
+		{"place starting a word", event("2017", "2017", StatusOccurred, q17, "Aimed at the Omani forces.", []string{"oman"}), ""},
+		{"place starting a later word", event("2017", "2017", StatusOccurred, q17, "Romania, then Omani forces.", []string{"oman"}), ""},
 		{"undeclared tag", event("2017", "2017", StatusOccurred, q17, "", nil, "terrorism"), "vocabulary"},
 	}
 	for _, tt := range tests {
