@@ -272,19 +272,19 @@ func toggled(values url.Values, path, name, value string) string {
 	} else {
 		list = append(list, value)
 	}
-	out := cloneValues(values)
-	out.Del("cursor")
-	out.Del(name)
-	if len(list) > 0 {
-		out.Set(name, strings.Join(list, ","))
-	}
-	return path + canonicalQuery(out)
+	return withList(values, path, name, list)
 }
 
 // dropped is the page's link with the values drop removed from the list
 // parameter name.
 func dropped(values url.Values, path, name string, drop []string) string {
 	list := slices.DeleteFunc(listValues(values, name), func(v string) bool { return slices.Contains(drop, v) })
+	return withList(values, path, name, list)
+}
+
+// withList is the page's first page with the list parameter name set to
+// list (dropped when list is empty).
+func withList(values url.Values, path, name string, list []string) string {
 	out := cloneValues(values)
 	out.Del("cursor")
 	out.Del(name)
