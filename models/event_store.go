@@ -143,6 +143,37 @@ type YearCount struct {
 	Count int `gorm:"column:count"`
 }
 
+// yearOf is the year of a date column, as an integer.
+func (s *Store) yearOf(col string) string {
+	if s.dialect == DialectSQLite {
+		return "CAST(substr(" + col + ", 1, 4) AS INTEGER)"
+	}
+	return "CAST(EXTRACT(YEAR FROM " + col + ") AS INTEGER)"
+}
+
+// yearSpread is the histogram (year, count) of groups, a query of
+// (first_year, last_year, n): each group counted in every calendar year it
+// covers (with Within, the one year that holds it) that f's dates keep.
+// Its arguments follow those of groups.
+func yearSpread(f EventFilter, groups string) (string, []any) {
+	yearJoin := "y.year >= g.first_year AND y.year <= g.last_year "
+	if f.Within {
+		yearJoin = "y.year = g.first_year AND g.last_year = g.first_year "
+	}
+	yw := &sqlWhere{}
+	if len(f.Years) > 0 {
+		yw.add("y.year IN ?", f.Years)
+	}
+	if !f.From.IsZero() {
+		yw.add("y.last_day >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		yw.add("y.first_day <= ?", f.To)
+	}
+	return "SELECT y.year AS year, CAST(SUM(g.n) AS BIGINT) AS count FROM (" + groups + ") g " +
+		"JOIN calendar_years y ON " + yearJoin + "WHERE " + yw.String() + " GROUP BY y.year", yw.args
+}
+
 // CountEventsByYear counts the events matching f in each year they overlap
 // (with f.Within, in the one year that holds the whole event, if any), so
 // the count for a year equals what Years: []int{year} finds. When f
@@ -163,35 +194,11 @@ func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCou
 	// spread each group over its years: the calendar is probed once per
 	// group, on its primary key, not once per event with a range scan of
 	// calendar_years_days from year 1.
-	yearOf := func(col string) string {
-		if s.dialect == DialectSQLite {
-			return "CAST(substr(" + col + ", 1, 4) AS INTEGER)"
-		}
-		return "CAST(EXTRACT(YEAR FROM " + col + ") AS INTEGER)"
-	}
-	yearJoin := "y.year >= g.first_year AND y.year <= g.last_year "
-	if f.Within {
-		yearJoin = "y.year = g.first_year AND g.last_year = g.first_year "
-	}
-	yw := &sqlWhere{}
-	if len(f.Years) > 0 {
-		yw.add("y.year IN ?", f.Years)
-	}
-	if !f.From.IsZero() {
-		yw.add("y.last_day >= ?", f.From)
-	}
-	if !f.To.IsZero() {
-		yw.add("y.first_day <= ?", f.To)
-	}
-	query := "SELECT y.year AS year, CAST(SUM(g.n) AS BIGINT) AS count FROM (SELECT " +
-		yearOf("e.start_date") + " AS first_year, " + yearOf("e.end_date") + " AS last_year, count(*) AS n " +
-		"FROM events e WHERE " + w.String() + " GROUP BY 1, 2) g " +
-		"JOIN calendar_years y ON " + yearJoin +
-		"WHERE " + yw.String() + " GROUP BY y.year ORDER BY y.year"
-	w.args = append(w.args, yw.args...)
+	spread, spreadArgs := yearSpread(f, "SELECT "+s.yearOf("e.start_date")+" AS first_year, "+s.yearOf("e.end_date")+
+		" AS last_year, count(*) AS n FROM events e WHERE "+w.String()+" GROUP BY 1, 2")
 	db := s.db.WithContext(ctx)
 	counts := []YearCount{}
-	if err := db.Raw(query, w.args...).Scan(&counts).Error; err != nil {
+	if err := db.Raw(spread+" ORDER BY y.year", append(w.args, spreadArgs...)...).Scan(&counts).Error; err != nil {
 		return nil, 0, s.searchError(err)
 	}
 	total := s.countWhere(f)

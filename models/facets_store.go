@@ -3,7 +3,10 @@ package models
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -31,22 +34,23 @@ type Facets struct {
 }
 
 // facetQueries are the per-value counts, each the SELECT list, joins and
-// GROUP BY of one facet over events e; constants.
+// GROUP BY of one facet over the matching events m (see countFacets);
+// constants.
 // The summary of each is the same count over the whole dataset, from the
 // counts that migration 0011 keeps (see counts_store.go).
 var facetQueries = []struct{ name, selectJoin, group, summary, names string }{
-	{"type", "SELECT e.type AS value, '' AS name, count(*) AS count FROM events e", "e.type", valueCounts("type"), ""},
-	{"status", "SELECT e.status AS value, '' AS name, count(*) AS count FROM events e", "e.status", valueCounts("status"), ""},
-	{"actor", "SELECT a.id AS value, a.name AS name, count(*) AS count FROM events e " +
-		"JOIN event_actors fa ON fa.event_id = e.id JOIN actors a ON a.id = fa.actor_id", "a.id, a.name",
+	{"type", "SELECT m.type AS value, '' AS name, count(*) AS count FROM m", "m.type", valueCounts("type"), ""},
+	{"status", "SELECT m.status AS value, '' AS name, count(*) AS count FROM m", "m.status", valueCounts("status"), ""},
+	{"actor", "SELECT a.id AS value, a.name AS name, count(*) AS count FROM m " +
+		"JOIN event_actors fa ON fa.event_id = m.id JOIN actors a ON a.id = fa.actor_id", "a.id, a.name",
 		"SELECT a.id AS value, a.name AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf("actor") +
 			" JOIN actors a ON a.id = u.key GROUP BY a.id, a.name HAVING SUM(u.n) > 0", "actors"},
-	{"place", "SELECT p.id AS value, p.name AS name, count(*) AS count FROM events e " +
-		"JOIN event_places fp ON fp.event_id = e.id JOIN places p ON p.id = fp.place_id", "p.id, p.name",
+	{"place", "SELECT p.id AS value, p.name AS name, count(*) AS count FROM m " +
+		"JOIN event_places fp ON fp.event_id = m.id JOIN places p ON p.id = fp.place_id", "p.id, p.name",
 		"SELECT p.id AS value, p.name AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf("place") +
 			" JOIN places p ON p.id = u.key GROUP BY p.id, p.name HAVING SUM(u.n) > 0", "places"},
-	{"tag", "SELECT ft.tag AS value, '' AS name, count(*) AS count FROM events e " +
-		"JOIN event_tags ft ON ft.event_id = e.id", "ft.tag",
+	{"tag", "SELECT ft.tag AS value, '' AS name, count(*) AS count FROM m " +
+		"JOIN event_tags ft ON ft.event_id = m.id", "ft.tag",
 		"SELECT u.key AS value, '' AS name, CAST(SUM(u.n) AS BIGINT) AS count FROM " + linkCountsOf("tag") +
 			" GROUP BY u.key HAVING SUM(u.n) > 0", ""},
 }
@@ -191,59 +195,37 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 	var out Facets
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ts := &Store{db: tx, dialect: s.dialect}
+		unfiltered, dated := unfilteredFacets(f), datedFacets(f)
+		pairDim, pairValues, paired := pairedFacets(f)
+		if !unfiltered && !dated && !paired {
+			// No kept count answers: count the matches, once.
+			return ts.countFacets(ctx, f, &out)
+		}
 		years, total, err := ts.CountEventsByYear(ctx, f)
 		if err != nil {
 			return err
 		}
 		out.Events, out.Years = total, years
-		unfiltered, dated := unfilteredFacets(f), datedFacets(f)
-		pairDim, pairValues, paired := pairedFacets(f)
 		for _, q := range facetQueries {
 			counts := []FacetCount{}
+			var query string
+			var args []any
 			switch {
 			case unfiltered:
 				// The whole dataset: the kept counts, O(values).
-				if err := tx.Raw(q.summary).Scan(&counts).Error; err != nil {
-					return err
-				}
+				query = q.summary
 			case dated:
 				// Whole years: the year counts whose spans meet them.
-				query, args := datedFacet(q.name, q.names, f)
-				if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
-					return err
-				}
-			case paired:
+				query, args = datedFacet(q.name, q.names, f)
+			default:
 				// One value of one dimension, or values of a partition
 				// (timeline, type, status): their co-occurrence counts.
-				query, args := pairedFacet(q.name, q.names, pairDim, pairValues)
-				if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
-					return err
-				}
-			default:
-				w := ts.countWhere(f)
-				if err := tx.Raw(q.selectJoin+" WHERE "+w.String()+" GROUP BY "+q.group, w.args...).
-					Scan(&counts).Error; err != nil {
-					return ts.searchError(err)
-				}
+				query, args = pairedFacet(q.name, q.names, pairDim, pairValues)
 			}
-			sort.Slice(counts, func(i, j int) bool {
-				if counts[i].Count != counts[j].Count {
-					return counts[i].Count > counts[j].Count
-				}
-				return counts[i].Value < counts[j].Value
-			})
-			switch q.name {
-			case "type":
-				out.Types = counts
-			case "status":
-				out.Statuses = counts
-			case "actor":
-				out.Actors = counts
-			case "place":
-				out.Places = counts
-			default:
-				out.Tags = counts
+			if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
+				return err
 			}
+			out.set(q.name, counts)
 		}
 		return nil
 	}, opts)
@@ -251,4 +233,74 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 		return Facets{}, translate(err)
 	}
 	return out, nil
+}
+
+// countFacets fills out with the counts of the events matching f, in one
+// statement: the matches are read once into m (a materialized CTE), then
+// the total, the histogram and each facet are counted over them. Counted
+// one statement each, every one of the seven read the matches again (at
+// 1M generated events, two values of an actor: 64,157 matches, 1.9 s).
+func (s *Store) countFacets(ctx context.Context, f EventFilter, out *Facets) error {
+	w := s.countWhere(f)
+	args := w.args
+	parts := []string{"SELECT 'total' AS dim, '' AS value, '' AS name, count(*) AS count FROM m"}
+	spread, spreadArgs := yearSpread(f, "SELECT m.first_year, m.last_year, count(*) AS n FROM m GROUP BY 1, 2")
+	parts = append(parts, "SELECT 'year' AS dim, CAST(x.year AS TEXT) AS value, '' AS name, x.count AS count FROM ("+spread+") x")
+	args = append(args, spreadArgs...)
+	for _, q := range facetQueries {
+		parts = append(parts, "SELECT '"+q.name+"' AS dim, x.value, x.name, x.count FROM ("+q.selectJoin+" GROUP BY "+q.group+") x")
+	}
+	query := "WITH m AS MATERIALIZED (SELECT e.id, e.type, e.status, " + s.yearOf("e.start_date") + " AS first_year, " +
+		s.yearOf("e.end_date") + " AS last_year FROM events e WHERE " + w.String() + ") " + strings.Join(parts, " UNION ALL ")
+	var rows []struct {
+		Dim string `gorm:"column:dim"`
+		FacetCount
+	}
+	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
+		return s.searchError(err)
+	}
+	by := map[string][]FacetCount{}
+	out.Years = []YearCount{}
+	for _, r := range rows {
+		switch r.Dim {
+		case "total":
+			out.Events = r.Count
+		case "year":
+			y, err := strconv.Atoi(r.Value)
+			if err != nil {
+				return fmt.Errorf("facets: year %q: %w", r.Value, err)
+			}
+			out.Years = append(out.Years, YearCount{Year: y, Count: r.Count})
+		default:
+			by[r.Dim] = append(by[r.Dim], r.FacetCount)
+		}
+	}
+	sort.Slice(out.Years, func(i, j int) bool { return out.Years[i].Year < out.Years[j].Year })
+	for _, q := range facetQueries {
+		out.set(q.name, append([]FacetCount{}, by[q.name]...))
+	}
+	return nil
+}
+
+// set stores the counts of the facet name, most frequent first, then by
+// value.
+func (out *Facets) set(name string, counts []FacetCount) {
+	sort.Slice(counts, func(i, j int) bool {
+		if counts[i].Count != counts[j].Count {
+			return counts[i].Count > counts[j].Count
+		}
+		return counts[i].Value < counts[j].Value
+	})
+	switch name {
+	case "type":
+		out.Types = counts
+	case "status":
+		out.Statuses = counts
+	case "actor":
+		out.Actors = counts
+	case "place":
+		out.Places = counts
+	default:
+		out.Tags = counts
+	}
 }

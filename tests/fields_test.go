@@ -356,3 +356,44 @@ func TestPandasReadsSparseCSV(t *testing.T) {
 		}
 	})
 }
+
+// TestCountedFacetsReadMatchesOnce: facets that no kept count answers
+// (two actors, a word, mid-year dates, updated_since) read the matching
+// events in one statement, not once for the total, once for the histogram
+// and once per facet (seven statements each reading every match).
+func TestCountedFacetsReadMatchesOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		log := &statementLog{}
+		srv := countingServer(t, b, log)
+		for _, path := range []string{
+			"/v1/facets?actor=csto,russia",
+			"/v1/facets?q=exercises",
+			"/v1/facets?from=2019-03-01&to=2019-06-30",
+			"/v1/facets?updated_since=2000-01-01T00:00:00Z",
+		} {
+			log.mu.Lock()
+			log.sqls = nil
+			log.mu.Unlock()
+			res, err := srv.Client().Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: got status %d, want 200", path, res.StatusCode)
+			}
+			log.mu.Lock()
+			sqls := slices.Clone(log.sqls)
+			log.mu.Unlock()
+			var reads []string
+			for _, sql := range sqls {
+				if strings.Contains(sql, "FROM events e") {
+					reads = append(reads, sql)
+				}
+			}
+			if len(reads) != 1 {
+				t.Errorf("%s: %d statements read the events, want 1:\n%s", path, len(reads), strings.Join(reads, "\n"))
+			}
+		}
+	})
+}
