@@ -252,6 +252,14 @@ func (s *Store) countFacets(ctx context.Context, f EventFilter, out *Facets) err
 	}
 	query := "WITH m AS MATERIALIZED (SELECT e.id, e.type, e.status, " + s.yearOf("e.start_date") + " AS first_year, " +
 		s.yearOf("e.end_date") + " AS last_year FROM events e WHERE " + w.String() + ") " + strings.Join(parts, " UNION ALL ")
+	if s.dialect == DialectPostgres {
+		// Its estimated cost puts it past jit_above_cost on large data,
+		// and compiling it took 31 ms of a 725 ms statement at 200,000
+		// generated events (auto_explain) for nothing that lasts.
+		if err := s.db.WithContext(ctx).Exec("SET LOCAL jit = off").Error; err != nil {
+			return translate(err)
+		}
+	}
 	var rows []struct {
 		Dim string `gorm:"column:dim"`
 		FacetCount
