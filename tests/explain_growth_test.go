@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/csto-timeline/timeline/models"
 )
@@ -234,6 +235,14 @@ func explainGrowthCases(d *explainData) []explainCase {
 		explainCase{name: "q-relevance-common", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search(common), true })},
 		explainCase{name: "q-relevance-every", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search("generated"), true })},
 		explainCase{name: "q-relevance-rare", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search(rare), true })},
+		// Every generated event was written at generation: none changed
+		// since a later time, all since an earlier one.
+		explainCase{name: "updated-since-none", filter: f(func(e *models.EventFilter) {
+			e.UpdatedSince = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+		})},
+		explainCase{name: "updated-since-all", filter: f(func(e *models.EventFilter) {
+			e.UpdatedSince = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+		})},
 	)
 	return cases
 }
