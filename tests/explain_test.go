@@ -404,6 +404,21 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	}
 	phase("links", start)
 
+	// The spans per link (migration 0015), whose triggers are off too: the
+	// span blocks of each link's event, in the order of the primary key, so
+	// that its index is filled by appending.
+	start = time.Now()
+	var linkSpans []explainStmt
+	for i, l := range []struct{ table, column string }{{"event_actors", "actor_id"}, {"event_places", "place_id"}, {"event_tags", "tag"}} {
+		linkSpans = append(linkSpans, explainStmt{sql: `INSERT INTO event_link_spans (kind, driver, node_key, start_date, event_id)
+			SELECT ?::smallint, l.` + l.column + `, sp.node_key, sp.start_date, sp.event_id
+			FROM event_spans sp JOIN ` + l.table + ` l ON l.event_id = sp.event_id ORDER BY 2, 3, 4, 5`, args: []any{i + 1}})
+	}
+	if err := explainRun(db, settings, linkSpans, explainWorkers()); err != nil {
+		return err
+	}
+	phase("link-spans", start)
+
 	// The counts of migration 0011, recounted: the triggers were off (or
 	// left deltas) while loading.
 	start = time.Now()
