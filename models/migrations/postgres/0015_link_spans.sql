@@ -45,29 +45,53 @@ ALTER TABLE event_link_spans ADD PRIMARY KEY (kind, driver, node_key, start_date
 -- table's value column (read through to_jsonb, as in 0014, so that the
 -- statements are static and planned once). Statement triggers over the
 -- transition tables, each statement joined to the links it touched (no
--- arrays, see 0014): an UPDATE removes the rows of the links whose event,
--- value or dates it changed and adds those of their new values; one that
--- changes none of them (a role, a position) touches nothing.
+-- arrays, see 0014): an UPDATE removes the old values' rows that the new
+-- values do not have and adds the reverse, so one that changes no link's
+-- event, value or dates (a role, a position) touches nothing.
 CREATE FUNCTION event_link_spans_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- An event whose end moves updates its links' start_date too (0005),
+    -- to the same value: no rows, and nothing to plan.
     IF TG_OP = 'DELETE' THEN
-        DELETE FROM event_link_spans s
-        USING (SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] AS driver, start_date, end_date FROM old_rows r) x,
-            LATERAL event_span_nodes(x.start_date, x.end_date) AS n
-        WHERE s.kind = TG_ARGV[0]::smallint AND s.driver = x.driver AND s.node_key = n
-            AND s.start_date = x.start_date AND s.event_id = x.event_id;
+        IF NOT EXISTS (SELECT FROM old_rows) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
+    -- The rows to delete are computed first (MATERIALIZED), so that each is
+    -- one probe of the whole primary key: joined directly, the planner
+    -- read the driver's range of the key for the link's start_date and
+    -- event_id, and only then its node keys (a frequent driver's range is
+    -- a share of the table).
+    IF TG_OP = 'DELETE' THEN
+        WITH d AS MATERIALIZED (
+            SELECT x.driver, n AS node_key, x.start_date, x.event_id
+            FROM (SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] AS driver, start_date, end_date FROM old_rows r) x,
+                LATERAL event_span_nodes(x.start_date, x.end_date) AS n)
+        DELETE FROM event_link_spans s USING d
+        WHERE s.kind = TG_ARGV[0]::smallint AND s.driver = d.driver AND s.node_key = d.node_key
+            AND s.start_date = d.start_date AND s.event_id = d.event_id;
     ELSIF TG_OP = 'UPDATE' THEN
-        DELETE FROM event_link_spans s
-        USING (SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] AS driver, start_date, end_date FROM old_rows r
-            EXCEPT ALL SELECT event_id, to_jsonb(r) ->> TG_ARGV[1], start_date, end_date FROM new_rows r) x,
-            LATERAL event_span_nodes(x.start_date, x.end_date) AS n
-        WHERE s.kind = TG_ARGV[0]::smallint AND s.driver = x.driver AND s.node_key = n
-            AND s.start_date = x.start_date AND s.event_id = x.event_id;
+        -- Only the blocks that changed: an end moved keeps the blocks on
+        -- the start's side; a role or position changed keeps them all.
+        WITH o AS (
+            SELECT to_jsonb(r) ->> TG_ARGV[1] AS driver, n AS node_key, r.start_date, r.event_id
+            FROM old_rows r, LATERAL event_span_nodes(r.start_date, r.end_date) AS n),
+        w AS (
+            SELECT to_jsonb(r) ->> TG_ARGV[1] AS driver, n AS node_key, r.start_date, r.event_id
+            FROM new_rows r, LATERAL event_span_nodes(r.start_date, r.end_date) AS n),
+        d AS MATERIALIZED (SELECT * FROM o EXCEPT ALL SELECT * FROM w)
+        DELETE FROM event_link_spans s USING d
+        WHERE s.kind = TG_ARGV[0]::smallint AND s.driver = d.driver AND s.node_key = d.node_key
+            AND s.start_date = d.start_date AND s.event_id = d.event_id;
         INSERT INTO event_link_spans (kind, driver, node_key, start_date, event_id)
-        SELECT TG_ARGV[0]::smallint, x.driver, n, x.start_date, x.event_id
-        FROM (SELECT event_id, to_jsonb(r) ->> TG_ARGV[1] AS driver, start_date, end_date FROM new_rows r
-            EXCEPT ALL SELECT event_id, to_jsonb(r) ->> TG_ARGV[1], start_date, end_date FROM old_rows r) x,
-            LATERAL event_span_nodes(x.start_date, x.end_date) AS n;
+        SELECT TG_ARGV[0]::smallint, x.driver, x.node_key, x.start_date, x.event_id FROM (
+            SELECT to_jsonb(r) ->> TG_ARGV[1] AS driver, n AS node_key, r.start_date, r.event_id
+            FROM new_rows r, LATERAL event_span_nodes(r.start_date, r.end_date) AS n
+            EXCEPT ALL
+            SELECT to_jsonb(r) ->> TG_ARGV[1], n, r.start_date, r.event_id
+            FROM old_rows r, LATERAL event_span_nodes(r.start_date, r.end_date) AS n) x;
     ELSE
         INSERT INTO event_link_spans (kind, driver, node_key, start_date, event_id)
         SELECT TG_ARGV[0]::smallint, x.driver, n, x.start_date, x.event_id
