@@ -69,7 +69,8 @@ func periods(f EventFilter) []period {
 //   - a date filter with a lower bound reads, per period, the events that
 //     start inside it (a range of events_start_id, or of the link index
 //     below) and the events that began earlier and run into it (one range
-//     of event_spans per level, each holding only such events);
+//     of event_spans per level, each holding only such events, or of
+//     event_link_spans when a link filter leads);
 //   - an actor, place or tag filter reads its links in date order from
 //     (actor_id, start_date, event_id), one range per id;
 //   - else a search reads the entries of one lexeme per alternative in
@@ -119,16 +120,27 @@ type armSpec struct {
 	eargs []any
 	// crossing, when set, makes the arm read the events running into a
 	// period that starts on that day and began after crossingAfter (when
-	// set), see crossingKeys.
+	// set), see crossingKeys; from the span blocks of one link driver's
+	// value when crossingKind is set (see linkKind), else of all events.
 	crossing, crossingAfter Date
+	crossingKind            int
+	crossingDriver          string
 }
 
 // linkDriver is the link table that leads a filter's reading, with the
-// ids to read.
+// ids to read and the kind of its rows in event_link_spans.
 type linkDriver struct {
 	table, column string
 	ids           []string
+	kind          int
 }
+
+// The kinds of event_link_spans (migration 0015).
+const (
+	linkKindActor = 1
+	linkKindPlace = 2
+	linkKindTag   = 3
+)
 
 // withoutLinkDriver returns f without the filter its linkDriver reads.
 func (f EventFilter) withoutLinkDriver() EventFilter {
@@ -143,14 +155,22 @@ func (f EventFilter) withoutLinkDriver() EventFilter {
 	return f
 }
 
+// notEarlier is the condition that the event idCol has no link to the ids
+// before the i-th, whose arms return it: a probe per key, not an anti-join
+// that hashes every link of the earlier ids.
+func (d linkDriver) notEarlier(i int, idCol string) (string, []any) {
+	return "(SELECT 1 FROM " + d.table + " x WHERE x.event_id = " + idCol + " AND x." + d.column + " IN ? LIMIT 1) IS NULL",
+		[]any{d.ids[:i]}
+}
+
 func (f EventFilter) linkDriver() (linkDriver, bool) {
 	switch {
 	case f.resolved && len(f.actorIDs) > 0:
-		return linkDriver{"event_actors", "actor_id", f.actorIDs}, true
+		return linkDriver{"event_actors", "actor_id", f.actorIDs, linkKindActor}, true
 	case f.resolved && len(f.placeIDs) > 0:
-		return linkDriver{"event_places", "place_id", f.placeIDs}, true
+		return linkDriver{"event_places", "place_id", f.placeIDs, linkKindPlace}, true
 	case len(f.Tags) > 0:
-		return linkDriver{"event_tags", "tag", f.Tags}, true
+		return linkDriver{"event_tags", "tag", f.Tags, linkKindTag}, true
 	}
 	return linkDriver{}, false
 }
@@ -201,11 +221,9 @@ func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip str
 			}
 			args := append([]any{id}, a...)
 			if i > 0 {
-				// A probe per link, not an anti-join that hashes every link
-				// of the earlier ids.
-				cond += " AND (SELECT 1 FROM " + d.table + " x WHERE x.event_id = l.event_id AND x." +
-					d.column + " IN ? LIMIT 1) IS NULL"
-				args = append(args, d.ids[:i])
+				c, a := d.notEarlier(i, "l.event_id")
+				cond += " AND " + c
+				args = append(args, a...)
 			}
 			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
 				cond: cond, args: args, link: true, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
@@ -220,12 +238,9 @@ func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip str
 	return false
 }
 
-// driverEntries returns the table (as l) and the condition on it of all
-// the entries of f's driver, and false when f has none.
-func (q *pageQuery) driverEntries() (from, cond string, args []any, ok bool) {
-	if d, ok := q.f.linkDriver(); ok {
-		return d.table + " l", "l." + d.column + " IN ?", []any{d.ids}, true
-	}
+// wordEntries returns the table (as l) and the condition on it of all the
+// entries of f's word driver, and false when f has none.
+func (q *pageQuery) wordEntries() (from, cond string, args []any, ok bool) {
 	if lexemes, lexArgs, _, ok := q.wordDriver(); ok {
 		for _, a := range lexArgs {
 			args = append(args, a...)
@@ -239,20 +254,38 @@ func (q *pageQuery) driverEntries() (from, cond string, args []any, ok bool) {
 // after, when set) and end on or after it: the blocks of event_spans that
 // hold day p, one index range per level, merged in order.
 //
-// When a link or word driver leads, the events running into p may instead
-// be read from the driver's entries that start in that range, each tested
-// for its end: for a rare actor or word, that reads its few entries rather
-// than probing every event that runs into p for it. A bounded probe
-// chooses, from real counts rather than the planner's estimate: the
-// driver's entries are read when there are fewer than crossingProbe of
-// them and fewer than the events running into p (counted up to one more
-// than the entries). Both arms are built, each gated on the probe's answer
-// (a one-time filter over a shared CTE), so only one of them runs and the
-// probe reads at most crossingProbe entries and as many span keys.
+// When a link driver leads, the arms read instead the blocks of
+// event_link_spans that hold day p for each of its ids (migration 0015):
+// only the driver's events that run into p, so the arm reads what it
+// returns plus what the other conditions reject, whatever the share of
+// the driver among the events running into p (an actor in 5% of them had
+// its arm probe all of them) and however many entries it has before p.
+//
+// When a word driver leads, the events running into p may instead be read
+// from the driver's entries that start in that range, each tested for its
+// end: for a rare word, that reads its few entries rather than probing
+// every event that runs into p for it. A bounded probe chooses, from real
+// counts rather than the planner's estimate: the driver's entries are read
+// when there are fewer than crossingProbe of them and fewer than the
+// events running into p (counted up to one more than the entries). Both
+// arms are built, each gated on the probe's answer (a one-time filter over
+// a shared CTE), so only one of them runs and the probe reads at most
+// crossingProbe entries and as many span keys.
 func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 	spans := armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p, crossingAfter: after,
 		skip: skip, skipArgs: skipArgs}
-	from, cond, args, ok := q.driverEntries()
+	if d, ok := q.f.linkDriver(); ok {
+		for i, id := range d.ids {
+			a := spans
+			a.link, a.crossingKind, a.crossingDriver = true, d.kind, id
+			if i > 0 {
+				a.econd, a.eargs = d.notEarlier(i, "e.id")
+			}
+			q.arms = append(q.arms, a)
+		}
+		return
+	}
+	from, cond, args, ok := q.wordEntries()
 	if !ok || q.s.dialect != DialectPostgres {
 		// SQLite, for small data, keeps the span index's arm.
 		q.arms = append(q.arms, spans)
@@ -283,10 +316,16 @@ func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 // crossingArms counts.
 const crossingProbe = 4
 
-// crossingKeys is the keys query of a crossing arm: one ordered index range
-// of event_spans per level (each fenced, so that PostgreSQL reads them
-// lazily through a Merge Append and stops when the page is full).
-func (q *pageQuery) crossingKeys(p, after Date, fence string) (string, []any) {
+// crossingKeys is the keys query of crossing arm a: one ordered index range
+// of event_spans (or of one driver's event_link_spans) per level, each
+// fenced, so that PostgreSQL reads them lazily through a Merge Append and
+// stops when the page is full.
+func (q *pageQuery) crossingKeys(a armSpec, fence string) (string, []any) {
+	p, after := a.crossing, a.crossingAfter
+	from, lead, leadArgs := "event_spans sp", "", []any{}
+	if a.crossingKind != 0 {
+		from, lead, leadArgs = "event_link_spans sp", "sp.kind = ? AND sp.driver = ? AND ", []any{a.crossingKind, a.crossingDriver}
+	}
 	var parts []string
 	var args []any
 	ks, ksa := q.keyset("sp.start_date", "sp.event_id")
@@ -299,9 +338,9 @@ func (q *pageQuery) crossingKeys(p, after Date, fence string) (string, []any) {
 		if !after.IsZero() {
 			lower, la = " AND sp.start_date > ?", []any{after}
 		}
-		parts = append(parts, "SELECT * FROM (SELECT sp.start_date, sp.event_id FROM event_spans sp "+
-			"WHERE sp.node_key = ? AND sp.start_date < ?"+lower+ks+order+fence+") AS lv")
-		args = append(append(append(args, key, p), la...), ksa...)
+		parts = append(parts, "SELECT * FROM (SELECT sp.start_date, sp.event_id FROM "+from+
+			" WHERE "+lead+"sp.node_key = ? AND sp.start_date < ?"+lower+ks+order+fence+") AS lv")
+		args = append(append(append(append(args, leadArgs...), key, p), la...), ksa...)
 	}
 	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS sp" + order + fence, args
 }
@@ -401,7 +440,7 @@ func (q *pageQuery) build() (string, []any) {
 		var keys string
 		var ka []any
 		if !a.crossing.IsZero() {
-			keys, ka = q.crossingKeys(a.crossing, a.crossingAfter, fence)
+			keys, ka = q.crossingKeys(a, fence)
 		} else {
 			keys = "SELECT " + a.startCol + " AS start_date, " + a.idCol + " AS event_id FROM " + a.from + " WHERE " + a.cond
 			ka = append([]any{}, a.args...)

@@ -93,7 +93,8 @@ const eventItems = `SELECT id AS event_id, 'timeline' AS dim, timeline_id AS val
 const countsQuote = "Russia, in 1991, 1992, 1999, 2000, 2001, 2002, 2005, 2010 and 2020."
 
 // wantExactCounts fails when the kept counts differ from a recount, and
-// checks that the link tables' end_date follows their events'.
+// checks that the link tables' dates follow their events' and the spans
+// per link (migration 0015) follow the links.
 func wantExactCounts(t *testing.T, b *backend, after string) {
 	t.Helper()
 	if diff := cmp.Diff(recount(t, b), keptCounts(t, b)); diff != "" {
@@ -108,6 +109,36 @@ func wantExactCounts(t *testing.T, b *backend, after string) {
 		if n != 0 {
 			t.Errorf("%s: %d rows of %s whose dates are not their event's", after, n, table)
 		}
+	}
+	wantLinkSpans(t, b, after)
+}
+
+// linkSpans are the rows event_link_spans (migration 0015) must hold: the
+// span blocks of event_spans of each link's event.
+const linkSpans = `SELECT 1 AS kind, l.actor_id AS driver, sp.node_key, sp.start_date, sp.event_id
+	FROM event_spans sp JOIN event_actors l ON l.event_id = sp.event_id
+	UNION ALL SELECT 2, l.place_id, sp.node_key, sp.start_date, sp.event_id FROM event_spans sp JOIN event_places l ON l.event_id = sp.event_id
+	UNION ALL SELECT 3, l.tag, sp.node_key, sp.start_date, sp.event_id FROM event_spans sp JOIN event_tags l ON l.event_id = sp.event_id`
+
+// wantLinkSpans fails when event_link_spans misses a row of linkSpans or
+// holds one more.
+func wantLinkSpans(t *testing.T, b *backend, after string) {
+	t.Helper()
+	var missing, extra, n int
+	kept := "SELECT kind, driver, node_key, start_date, event_id FROM event_link_spans"
+	if err := b.store.DB().Raw("SELECT count(*) FROM (SELECT * FROM (" + linkSpans + ") AS w EXCEPT " + kept + ") AS d").
+		Scan(&missing).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.DB().Raw("SELECT count(*) FROM (" + kept + " EXCEPT SELECT * FROM (" + linkSpans + ") AS w) AS d").
+		Scan(&extra).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.DB().Raw("SELECT count(*) FROM event_link_spans").Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if missing != 0 || extra != 0 || n == 0 {
+		t.Errorf("%s: event_link_spans holds %d rows, %d missing and %d more than the links' span blocks", after, n, missing, extra)
 	}
 }
 

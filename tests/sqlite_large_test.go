@@ -41,7 +41,8 @@ const sqliteLargeRows = 5000
 // sqliteCopiedTables are the tables the copy fills, parents first. The
 // rest are filled by the migrations (calendar_years, span_levels,
 // span_offsets, dataset_state) or by triggers on these (events_fts,
-// event_spans), or are empty in generated data (revisions, keys, changes).
+// event_spans, event_link_spans), or are empty in generated data
+// (revisions, keys, changes).
 var sqliteCopiedTables = []string{
 	"timelines", "sources", "timeline_sources", "actors", "actor_aliases", "actor_names",
 	"places", "place_aliases", "place_names", "events", "event_actors", "event_places", "event_tags", "citations",
@@ -276,11 +277,16 @@ func sqliteColumns(ctx context.Context, db *sql.Tx, table string) ([]string, err
 
 // sqliteCheckCopy compares counts that the copy and the SQLite triggers
 // must reproduce: every copied table, the stabbing index the triggers
-// build (the same algorithm as PostgreSQL's), the links' start dates, the
-// long spans SQLite flags itself, and the FTS5 index.
+// build (the same algorithm as PostgreSQL's), per event and per link (the
+// generator's set-based statements on one side, SQLite's link triggers on
+// the other), the links' start dates, the long spans SQLite flags itself,
+// and the FTS5 index.
 func sqliteCheckCopy(ctx context.Context, src, dst *gorm.DB) error {
 	counts := []string{
 		"SELECT count(*) FROM event_spans",
+		"SELECT count(*) FROM event_link_spans",
+		"SELECT count(*) FROM event_link_spans s JOIN event_spans sp ON sp.event_id = s.event_id AND sp.node_key = s.node_key " +
+			"AND sp.start_date = s.start_date",
 		"SELECT count(*) FROM events WHERE long_span",
 		"SELECT count(*) FROM event_actors l JOIN events e ON e.id = l.event_id AND e.start_date = l.start_date",
 		"SELECT count(*) FROM event_places l JOIN events e ON e.id = l.event_id AND e.start_date = l.start_date",
@@ -528,9 +534,13 @@ func sqliteCheckPlan(c sqlitePlanCase, lines []string) []string {
 	if c.dateIndex && !strings.Contains(text, "USING INDEX events_start_id (") && !strings.Contains(text, "(actor_id=? AND start_date") {
 		problems = append(problems, "the date filter does not read a range of start_date")
 	}
-	if c.dateIndex && !f.Within && (len(f.Years) > 0 || !f.From.IsZero()) &&
-		!strings.Contains(text, "SEARCH sp USING PRIMARY KEY (node_key=? AND") {
-		problems = append(problems, "the date filter does not read event_spans for the spans running into it")
+	spans := "SEARCH sp USING PRIMARY KEY (node_key=? AND"
+	if link {
+		// A link filter reads its own spans (migration 0015).
+		spans = "SEARCH sp USING PRIMARY KEY (kind=? AND driver=? AND node_key=? AND"
+	}
+	if c.dateIndex && !f.Within && (len(f.Years) > 0 || !f.From.IsZero()) && !strings.Contains(text, spans) {
+		problems = append(problems, "the date filter does not read the span blocks running into it: want "+spans)
 	}
 	return problems
 }
