@@ -144,16 +144,6 @@ func (e Event) quotes(words ...string) bool {
 	return false
 }
 
-// noted reports whether s appears in one of e's citation notes.
-func (e Event) noted(s string) bool {
-	for _, c := range e.Citations {
-		if strings.Contains(c.Note, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // outsideContext opens the part of a citation note that gives context from
 // outside the source ("Outside context (not used in the date): …"), which
 // seed/EDITORIAL.md forbids to use in a date.
