@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -348,6 +349,34 @@ func (s *Store) autocommit(ctx context.Context, fn func(db *gorm.DB) error) erro
 	return fn(s.db.WithContext(ctx))
 }
 
+// retryBusy runs fn, an SQLite statement that takes the write lock, again
+// while it fails with SQLITE_BUSY, until ctx ends or, when ctx has no
+// deadline, for sqliteLockWait. busy_timeout bounds each attempt, and
+// another process may hold the lock for longer (a migration, a seed) or
+// win every retry of SQLite's busy handler: four processes migrating a new
+// file at once under the race detector did, in CI.
+func retryBusy(ctx context.Context, fn func() error) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, sqliteLockWait)
+		defer cancel()
+	}
+	for {
+		err := fn()
+		if err == nil || sqliteCode(err) != sqliteBusy {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// sqliteLockWait bounds retryBusy when its context has none.
+const sqliteLockWait = 10 * time.Minute
+
 // inImmediateTx is InTx on SQLite: database/sql begins deferred
 // transactions, so the transaction is begun by hand on one connection.
 //
@@ -356,34 +385,68 @@ func (s *Store) autocommit(ctx context.Context, fn func(db *gorm.DB) error) erro
 // every retry until busy_timeout ends it with SQLITE_BUSY (eight writers
 // under the race detector did, in CI). So the writers of this process
 // take turns first, in the order they arrived (a channel's blocked
-// senders are served first in, first out), for as long as ctx allows;
-// busy_timeout is left to arbitrate with other processes.
+// senders are served first in, first out), for as long as ctx allows.
+// Another process's writer can hold the lock past busy_timeout (a
+// migration, a seed): a BEGIN that fails busy is tried again, on a new
+// connection, until ctx ends (sqliteLockWait when it has no deadline).
 func (s *Store) inImmediateTx(ctx context.Context, fn func(tx *Store) error) (err error) {
 	release, err := s.writeTurn(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	return s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("BEGIN IMMEDIATE").Error; err != nil {
-			return translate(err)
-		}
-		// The end of the transaction must reach the connection even when
-		// ctx is done, or it would go back to the pool still inside it.
-		end := conn.WithContext(context.WithoutCancel(ctx))
-		committed := false
-		defer func() {
-			if !committed {
-				_ = end.Exec("ROLLBACK").Error
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, sqliteLockWait)
+		defer cancel()
+	}
+	for {
+		busy := false
+		err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+			if err := conn.Exec("BEGIN IMMEDIATE").Error; err != nil {
+				if sqliteCode(err) == sqliteBusy {
+					// A connection that lost the lock to another process's
+					// writer was seen to fail every later BEGIN busy as
+					// well, long after that writer committed: it leaves
+					// the pool.
+					busy = true
+					if c, ok := conn.Statement.ConnPool.(*sql.Conn); ok {
+						_ = c.Raw(func(any) error { return driver.ErrBadConn })
+					}
+				}
+				return translate(err)
 			}
-		}()
-		if err := fn(&Store{db: conn, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1, editorial: s.editorial}); err != nil {
+			return s.immediateTx(ctx, conn, fn)
+		})
+		if !busy {
 			return err
 		}
-		if err := end.Exec("COMMIT").Error; err != nil {
-			return translate(err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
 		}
-		committed = true
-		return nil
-	})
+	}
+}
+
+// immediateTx runs fn in the transaction begun IMMEDIATE on conn, and
+// ends it.
+func (s *Store) immediateTx(ctx context.Context, conn *gorm.DB, fn func(tx *Store) error) error {
+	// The end of the transaction must reach the connection even when
+	// ctx is done, or it would go back to the pool still inside it.
+	end := conn.WithContext(context.WithoutCancel(ctx))
+	committed := false
+	defer func() {
+		if !committed {
+			_ = end.Exec("ROLLBACK").Error
+		}
+	}()
+	if err := fn(&Store{db: conn, dialect: s.dialect, sql: s.sql, bumped: new(bool), depth: 1, editorial: s.editorial}); err != nil {
+		return err
+	}
+	if err := end.Exec("COMMIT").Error; err != nil {
+		return translate(err)
+	}
+	committed = true
+	return nil
 }

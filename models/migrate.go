@@ -92,7 +92,13 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.WithContext(ctx).Exec(createMigrationsTable).Error; err != nil {
+	create := func() error { return s.db.WithContext(ctx).Exec(createMigrationsTable).Error }
+	if s.dialect == DialectSQLite {
+		err = retryBusy(ctx, create)
+	} else {
+		err = create()
+	}
+	if err != nil {
 		return nil, translate(err)
 	}
 	var applied []int

@@ -47,6 +47,7 @@ func translate(err error) error {
 // SQLite's primary result codes that mean the file, not the statement, is
 // at fault (https://sqlite.org/rescode.html).
 const (
+	sqliteBusy     = 5
 	sqliteIOErr    = 10
 	sqliteCorrupt  = 11
 	sqliteFull     = 13
