@@ -349,32 +349,8 @@ func (s *Store) autocommit(ctx context.Context, fn func(db *gorm.DB) error) erro
 	return fn(s.db.WithContext(ctx))
 }
 
-// retryBusy runs fn, an SQLite statement that takes the write lock, again
-// while it fails with SQLITE_BUSY, until ctx ends or, when ctx has no
-// deadline, for sqliteLockWait. busy_timeout bounds each attempt, and
-// another process may hold the lock for longer (a migration, a seed) or
-// win every retry of SQLite's busy handler: four processes migrating a new
-// file at once under the race detector did, in CI.
-func retryBusy(ctx context.Context, fn func() error) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, sqliteLockWait)
-		defer cancel()
-	}
-	for {
-		err := fn()
-		if err == nil || sqliteCode(err) != sqliteBusy {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// sqliteLockWait bounds retryBusy when its context has none.
+// sqliteLockWait bounds inImmediateTx's wait for the lock when its
+// context has no deadline.
 const sqliteLockWait = 10 * time.Minute
 
 // inImmediateTx is InTx on SQLite: database/sql begins deferred

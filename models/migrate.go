@@ -92,12 +92,14 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	create := func() error { return s.db.WithContext(ctx).Exec(createMigrationsTable).Error }
-	if s.dialect == DialectSQLite {
-		err = retryBusy(ctx, create)
-	} else {
-		err = create()
-	}
+	// In a write transaction under the migrations' lock, so that it waits
+	// for another migrator as the migrations do.
+	err = s.InTx(ctx, func(tx *Store) error {
+		if err := tx.sql.lockMigrations(tx.db); err != nil {
+			return err
+		}
+		return tx.db.Exec(createMigrationsTable).Error
+	})
 	if err != nil {
 		return nil, translate(err)
 	}
