@@ -17,6 +17,25 @@ const (
 
 var dayZero = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
 
+// yearLevels is the number of levels of event_word_years (blocks of 4^level
+// calendar years, level 0 to 6), and yearLevelKey the node_key stride of a
+// level; see migration 0017.
+const (
+	yearLevels   = 7
+	yearLevelKey = 16384
+)
+
+// yearKeys returns the node_key of every block of event_word_years that
+// holds year y: the events under them are exactly those with start year <
+// y <= end year.
+func yearKeys(y int) []int {
+	keys := make([]int, yearLevels)
+	for lv := range keys {
+		keys[lv] = lv*yearLevelKey + y>>(2*lv)
+	}
+	return keys
+}
+
 // dayNumber is d's day counted from 0001-01-01 (day 0), as event_spans
 // numbers days.
 func dayNumber(d Date) int { return int((d.Time().Unix() - dayZero) / 86400) }
@@ -125,6 +144,11 @@ type armSpec struct {
 	crossing, crossingAfter Date
 	crossingKind            int
 	crossingDriver          string
+	// crossingWord, when set, is the SQL of a lexeme (with its arguments)
+	// whose events running into the year of crossing from an earlier year
+	// the arm reads from event_word_years (see crossingArms).
+	crossingWord     string
+	crossingWordArgs []any
 }
 
 // linkDriver is the link table that leads a filter's reading, with the
@@ -238,18 +262,6 @@ func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip str
 	return false
 }
 
-// wordEntries returns the table (as l) and the condition on it of all the
-// entries of f's word driver, and false when f has none.
-func (q *pageQuery) wordEntries() (from, cond string, args []any, ok bool) {
-	if lexemes, lexArgs, _, ok := q.wordDriver(); ok {
-		for _, a := range lexArgs {
-			args = append(args, a...)
-		}
-		return "event_words l", "l.lexeme IN (" + strings.Join(lexemes, ", ") + ")", args, true
-	}
-	return "", "", nil, false
-}
-
 // crossingArms adds the arm of the events that start before p (and after
 // after, when set) and end on or after it: the blocks of event_spans that
 // hold day p, one index range per level, merged in order.
@@ -261,16 +273,21 @@ func (q *pageQuery) wordEntries() (from, cond string, args []any, ok bool) {
 // the driver among the events running into p (an actor in 5% of them had
 // its arm probe all of them) and however many entries it has before p.
 //
-// When a word driver leads, the events running into p may instead be read
-// from the driver's entries that start in that range, each tested for its
-// end: for a rare word, that reads its few entries rather than probing
-// every event that runs into p for it. A bounded probe chooses, from real
-// counts rather than the planner's estimate: the driver's entries are read
-// when there are fewer than crossingProbe of them and fewer than the
-// events running into p (counted up to one more than the entries). Both
-// arms are built, each gated on the probe's answer (a one-time filter over
-// a shared CTE), so only one of them runs and the probe reads at most
-// crossingProbe entries and as many span keys.
+// When a word driver leads (PostgreSQL), the word's events running into p
+// are those that run into p's year from an earlier one, read from the
+// blocks of event_word_years holding the year (migration 0017), plus those
+// that start in p's year before p, read from event_words; each is tested
+// for its end. When p is the first day of its year (a year filter) the
+// former are exactly the events running into p and the latter are none:
+// the arm reads what it returns, whatever the word's frequency. For any
+// other day the arm may read the word's events of the year that end
+// before p, and a bounded probe chooses it or the span index's arm, from
+// real counts rather than the planner's estimate: the word's entries are
+// read when there are fewer than crossingProbe·(limit+1) of them and fewer
+// than the events running into p (counted up to one more than the
+// entries). Both arms are built, each gated on the probe's answer (a
+// one-time filter over a shared CTE), so only one of them runs and the
+// probe reads at most that many entries and as many span keys.
 func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 	spans := armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p, crossingAfter: after,
 		skip: skip, skipArgs: skipArgs}
@@ -285,30 +302,73 @@ func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 		}
 		return
 	}
-	from, cond, args, ok := q.wordEntries()
-	if !ok || q.s.dialect != DialectPostgres {
+	lexemes, lexArgs, exact, ok := q.wordDriver()
+	if !ok {
 		// SQLite, for small data, keeps the span index's arm.
 		q.arms = append(q.arms, spans)
 		return
 	}
-	rc := func(col string) (string, []any) {
-		c, a := col+" < ?", []any{p}
-		if !after.IsZero() {
-			c, a = c+" AND "+col+" > ?", append(a, after)
+	jan1 := yearStart(p.Year)
+	// The arms of the word's events running into p's year from before it,
+	// one per lexeme; a later lexeme leaves out the earlier ones' events.
+	wordYears := func(econd string, eargs []any) {
+		for i, lex := range lexemes {
+			a := spans
+			a.word, a.crossingWord, a.crossingWordArgs = exact, lex, lexArgs[i]
+			a.econd, a.eargs = econd, append([]any{}, eargs...)
+			for j := range i {
+				c := "NOT EXISTS (SELECT 1 FROM event_words x WHERE x.lexeme = " + lexemes[j] +
+					" AND x.start_date = e.start_date AND x.event_id = e.id)"
+				if a.econd != "" {
+					c = a.econd + " AND " + c
+				}
+				a.econd, a.eargs = c, append(a.eargs, lexArgs[j]...)
+			}
+			q.arms = append(q.arms, a)
 		}
-		return c, a
 	}
+	if p == jan1 {
+		wordYears("", nil)
+		return
+	}
+	// From the year's first day (or after the earlier period) to p.
+	lo := jan1
+	if !after.IsZero() && !after.Before(lo) {
+		lo = after.AddDays(1)
+	}
+	rc := func(col string) (string, []any) { return col + " >= ? AND " + col + " < ?", []any{lo, p} }
 	rcond, rargs := rc("l.start_date")
-	scond, sargs := rc("sp.start_date")
+	var wargs []any
+	for _, a := range lexArgs {
+		wargs = append(wargs, a...)
+	}
+	lexIn := "l.lexeme IN (" + strings.Join(lexemes, ", ") + ")"
+	ycond, yargs := "", []any{}
+	if !after.IsZero() {
+		ycond, yargs = " AND l.start_date > ?", []any{after}
+	}
+	scond, sargs := "sp.start_date < ?", []any{p}
+	if !after.IsZero() {
+		scond, sargs = scond+" AND sp.start_date > ?", append(sargs, after)
+	}
 	name := "crossing_probe_" + strconv.Itoa(len(q.with))
 	probe := crossingProbe * (q.limit + 1)
 	q.with = append(q.with, name+" AS (SELECT d.n < ? AND d.n < (SELECT count(*) FROM (SELECT 1 FROM event_spans sp "+
 		"WHERE sp.node_key IN ? AND "+scond+" LIMIT d.n + 1) AS c) AS few "+
-		"FROM (SELECT count(*) AS n FROM (SELECT 1 FROM "+from+" WHERE "+cond+" AND "+rcond+" LIMIT ?) AS z) AS d)")
-	q.withArgs = append(append(append(append(append(q.withArgs, probe, spanKeys(p)), sargs...), args...), rargs...), probe)
+		"FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM event_words l WHERE "+lexIn+" AND "+rcond+" LIMIT ?) AS z) + "+
+		"(SELECT count(*) FROM (SELECT 1 FROM unnest(?::integer[]) AS k(node_key), LATERAL (SELECT 1 FROM event_word_years l "+
+		"WHERE "+lexIn+" AND l.node_key = k.node_key"+ycond+") AS y LIMIT ?) AS z) AS n) AS d)")
+	q.withArgs = append(append(append(q.withArgs, probe, spanKeys(p)), sargs...), wargs...)
+	keys := make([]string, 0, yearLevels)
+	for _, k := range yearKeys(p.Year) {
+		keys = append(keys, strconv.Itoa(k))
+	}
+	q.withArgs = append(append(q.withArgs, rargs...), probe, "{"+strings.Join(keys, ",")+"}")
+	q.withArgs = append(append(append(q.withArgs, wargs...), yargs...), probe)
 	few := "(SELECT few FROM " + name + ")"
 	spans.econd = "NOT " + few
 	q.arms = append(q.arms, spans)
+	wordYears("e.end_date >= ? AND "+few, []any{p})
 	q.driverArms(rc, "e.end_date >= ? AND "+few, []any{p}, skip, skipArgs)
 }
 
@@ -322,9 +382,13 @@ const crossingProbe = 4
 // stops when the page is full.
 func (q *pageQuery) crossingKeys(a armSpec, fence string) (string, []any) {
 	p, after := a.crossing, a.crossingAfter
-	from, lead, leadArgs := "event_spans sp", "", []any{}
-	if a.crossingKind != 0 {
+	from, lead, leadArgs, keys := "event_spans sp", "", []any{}, spanKeys(p)
+	switch {
+	case a.crossingKind != 0:
 		from, lead, leadArgs = "event_link_spans sp", "sp.kind = ? AND sp.driver = ? AND ", []any{a.crossingKind, a.crossingDriver}
+	case a.crossingWord != "":
+		// Every row starts before p's year, so before p.
+		from, lead, leadArgs, keys = "event_word_years sp", "sp.lexeme = "+a.crossingWord+" AND ", a.crossingWordArgs, yearKeys(p.Year)
 	}
 	var parts []string
 	var args []any
@@ -333,7 +397,7 @@ func (q *pageQuery) crossingKeys(a armSpec, fence string) (string, []any) {
 		ks = " AND " + ks
 	}
 	order := " ORDER BY sp.start_date " + q.dir + ", sp.event_id " + q.dir
-	for _, key := range spanKeys(p) {
+	for _, key := range keys {
 		lower, la := "", []any{}
 		if !after.IsZero() {
 			lower, la = " AND sp.start_date > ?", []any{after}

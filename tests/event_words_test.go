@@ -35,6 +35,19 @@ func TestEventWordsFollowWrites(t *testing.T) {
 				if missing != 0 || extra != 0 {
 					t.Errorf("%s: event_words lacks %d and has %d extra entries, want 0 and 0", step, missing, extra)
 				}
+				// event_word_years (0017): the year blocks of each lexeme
+				// of the multi-year events.
+				const years = `SELECT w.lexeme, n, e.start_date, e.id FROM events e, unnest(e.search_vector) AS w,
+					event_year_nodes(date_part('year', e.start_date)::integer + 1, date_part('year', e.end_date)::integer) AS n`
+				if err := b.store.DB().Raw(`SELECT (SELECT count(*) FROM (`+years+` EXCEPT
+						SELECT lexeme, node_key, start_date, event_id FROM event_word_years) AS x),
+					(SELECT count(*) FROM (SELECT lexeme, node_key, start_date, event_id FROM event_word_years
+						EXCEPT `+years+`) AS x)`).Row().Scan(&missing, &extra); err != nil {
+					t.Fatal(err)
+				}
+				if missing != 0 || extra != 0 {
+					t.Errorf("%s: event_word_years lacks %d and has %d extra rows, want 0 and 0", step, missing, extra)
+				}
 				if got := len(b.allEvents(t, q)); got != want {
 					t.Errorf("%s: %s found %d events, want %d", step, q, got, want)
 				}
@@ -46,6 +59,26 @@ func TestEventWordsFollowWrites(t *testing.T) {
 			b.write(t, "PUT", "/v1/events/words-one", admin, jsonType, put, "If-Match", `"v1"`).wantStatus(t, 200)
 			check("put", "q=zebrafinch&year=2020", 0)
 			check("put", "q=zebrafinch&year=1999&sort=-date", 1)
+			// No write of the API makes this span from this quote: the
+			// triggers follow any write, so SQL moves the end.
+			if err := b.store.DB().Exec(`UPDATE events SET end_date = '2002-03-01' WHERE id = 'words-one'`).Error; err != nil {
+				t.Fatal(err)
+			}
+			check("end moved", "q=zebrafinch&year=2001", 1)
+			check("end moved", "q=zebrafinch&year=2002&sort=-date", 1)
+			check("end moved", "q=zebrafinch&from=2002-03-02", 0)
+			if err := b.store.DB().Exec(`UPDATE events SET search_text = search_text || ' Wagtail' WHERE id = 'words-one'`).Error; err != nil {
+				t.Fatal(err)
+			}
+			check("text changed", "q=wagtail&year=2000", 1)
+			if err := b.store.DB().Exec(`UPDATE events SET end_date = start_date WHERE id = 'words-one'`).Error; err != nil {
+				t.Fatal(err)
+			}
+			check("end moved back", "q=wagtail&year=2000", 0)
+			if err := b.store.DB().Exec(`UPDATE events SET end_date = '2000-01-01' WHERE id = 'words-one'`).Error; err != nil {
+				t.Fatal(err)
+			}
+			check("one year on", "q=wagtail&year=2000", 1)
 			b.write(t, "PATCH", "/v1/events/words-one", admin, mergeType, `{"title": "Kingfisher summit"}`,
 				"If-Match", `"v2"`).wantStatus(t, 200)
 			check("patch", "q=zebrafinch", 0)

@@ -149,18 +149,16 @@ func TestExplainGrowth(t *testing.T) {
 
 // explainGrowthKnown are the cases whose cost still grows with the table,
 // and why; BENCHMARKS.md ("What the growth test does not see", "Spans per
-// link") has their figures. The word cases are the arm of the events that
-// run into a period from before it when a word leads: without an index of
-// spans per word, it reads either every span key running into the period
-// (a share of the table) or the word's entries before the period (another
-// share), whichever the bounded probe finds fewer of. A link that leads
-// reads its own spans (migration 0015); year-type-actor still reads every
-// link of the actor in 2019 while its page is not full, since the type is
-// tested on each link's event.
+// link", "Searches with a year") has their figures. year-type-actor reads
+// every link of the actor in 2019 while its page is not full, since the
+// type is tested on each link's event. q-common-month is a common word
+// with a period that starts inside a year: the word's events that run
+// into the period from the same year are read from the word's entries of
+// the year before the period (each tested for its end) or from the span
+// index (each tested for the word), and both are a share of the table.
 var explainGrowthKnown = map[string]string{
+	"q-common-month":  "the events running into 2019-10-01 from earlier in 2019 (year-precision events start on 2019-01-01) with a word in 10%: its entries of 2019 before October, each tested for its end, or every span key holding October 1, each tested for the word",
 	"year-type-actor": "not full at 200,000 events: the actor's links in 2019 are read and each event's type tested (187 links for 16 summits); a full page reads about limit+1 over the type's share of the actor's events",
-	"q-uncommon-year": "the word's entries before 2019 are read and each event's end tested (at most 4·(limit+1) of them); past that, the span arm joins every event running into 2019 to the word's events",
-	"q-1pct-year":     "the word has more than 4·(limit+1) entries before 2019, so the span index's arm probes every event running into 2019 for the word",
 }
 
 // explainPageRows and explainPageProbes are the fixed bound of a page, per
@@ -244,6 +242,18 @@ func explainGrowthCases(d *explainData) []explainCase {
 		explainCase{name: "q-rare-year", filter: f(func(e *models.EventFilter) { e.Query, e.Years = search(rare), []int{2019} })},
 		explainCase{name: "q-uncommon-year", filter: f(func(e *models.EventFilter) { e.Query, e.Years = search(uncommon), []int{2019} })},
 		explainCase{name: "q-1pct-year", filter: f(func(e *models.EventFilter) { e.Query, e.Years = search(pct1), []int{2019} })},
+		explainCase{name: "q-common-years-two", filter: f(func(e *models.EventFilter) { e.Query, e.Years = search(common), []int{2019, 2021} })},
+		// A period that starts inside a year: the word's events of the
+		// year before it are read too, or the span index's arm.
+		explainCase{name: "q-1pct-month", filter: f(func(e *models.EventFilter) {
+			e.Query, e.From, e.To = search(pct1), explainDate("2019-10-01"), explainDate("2019-10-31")
+		})},
+		explainCase{name: "q-uncommon-month", filter: f(func(e *models.EventFilter) {
+			e.Query, e.From, e.To = search(uncommon), explainDate("2019-10-01"), explainDate("2019-10-31")
+		})},
+		explainCase{name: "q-common-month", filter: f(func(e *models.EventFilter) {
+			e.Query, e.From, e.To = search(common), explainDate("2019-10-01"), explainDate("2019-10-31")
+		})},
 		explainCase{name: "q-relevance-common", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search(common), true })},
 		explainCase{name: "q-relevance-every", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search("generated"), true })},
 		explainCase{name: "q-relevance-rare", filter: f(func(e *models.EventFilter) { e.Query, e.Relevance = search(rare), true })},

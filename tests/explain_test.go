@@ -468,6 +468,11 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 		// And those that fill event_words (migration 0012).
 		{sql: `INSERT INTO event_words (lexeme, start_date, event_id)
 			SELECT w.lexeme, e.start_date, e.id FROM events e, unnest(e.search_vector) AS w`},
+		// And event_word_years (migration 0017), for multi-year events.
+		{sql: `INSERT INTO event_word_years (lexeme, node_key, start_date, event_id)
+			SELECT w.lexeme, n, e.start_date, e.id FROM events e, unnest(e.search_vector) AS w,
+				LATERAL event_year_nodes(date_part('year', e.start_date)::integer + 1, date_part('year', e.end_date)::integer) AS n
+			WHERE date_part('year', e.end_date) > date_part('year', e.start_date)`},
 		{sql: `INSERT INTO citations (event_id, position, source_id, quote)
 			SELECT 'ev-' || lpad(g::text, 7, '0'), 0, 'explain-src-' || lpad((1 + g % ?::int)::text, 2, '0'), 'Quote ' || g
 			FROM generate_series(1, ?::int) AS g`, args: []any{explainSources, rows}},

@@ -1,0 +1,174 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/csto-timeline/timeline/models"
+)
+
+// TestWordYearNodes checks event_year_nodes (migration 0017) against its
+// reader: for a span of years a..b and any year y, exactly one of the
+// blocks the function cuts a..b into holds y when a <= y <= b, and none
+// otherwise. A block of level lv holding y has the node_key
+// lv*16384 + y>>(2·lv), as the page query reads them (yearKeys). The years
+// are the edges of the tree's blocks and the generated data's.
+func TestWordYearNodes(t *testing.T) {
+	requirePostgres(t)
+	var b *backend
+	for _, s := range shared {
+		if s.name == models.DialectPostgres {
+			b = s
+		}
+	}
+	if b == nil {
+		t.Fatal("no shared PostgreSQL backend")
+	}
+	years := []int{1, 2, 3, 4, 5, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1023, 1024, 1025, 1899, 1900, 1901,
+		2015, 2016, 2018, 2019, 2020, 2021, 2025, 4095, 4096, 4097, 8191, 8192, 8193, 9998, 9999}
+	var bad []struct {
+		A, B, Y, N int
+	}
+	if err := b.store.DB().Raw(`WITH ys AS (SELECT unnest(?::int[]) AS y)
+		SELECT a.y AS a, b.y AS b, y.y AS y, (SELECT count(*) FROM event_year_nodes(a.y, b.y) n
+			WHERE n IN (SELECT lv * 16384 + (y.y >> (2 * lv)) FROM generate_series(0, 6) AS lv)) AS n
+		FROM ys a, ys b, ys y`, "{"+strings.Join(intStrings(years), ",")+"}").Scan(&bad).Error; err != nil {
+		t.Fatal(err)
+	}
+	var checked int
+	for _, r := range bad {
+		want := 0
+		if r.A <= r.Y && r.Y <= r.B {
+			want = 1
+		}
+		if r.N != want {
+			t.Errorf("years %d..%d: %d blocks hold %d, want %d", r.A, r.B, r.N, r.Y, want)
+		}
+		checked++
+	}
+	if checked != len(years)*len(years)*len(years) {
+		t.Fatalf("checked %d cases, want %d", checked, len(years)*len(years)*len(years))
+	}
+	var most int
+	if err := b.store.DB().Raw(`SELECT count(*) FROM event_year_nodes(1, 9999)`).Scan(&most).Error; err != nil {
+		t.Fatal(err)
+	}
+	if most > 42 {
+		t.Errorf("years 1..9999 take %d blocks, want at most 42", most)
+	}
+}
+
+// TestWordYearsPages checks on generated data that a search with a period
+// returns, page after page, exactly the events a plain statement finds
+// (the search condition and the overlap, sorted), for words of every
+// frequency, one year, two years, a month and an open end, in both orders:
+// the pages read the word's events that run into a year from
+// event_word_years (migration 0017) and choose between arms by probes.
+func TestWordYearsPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 20,000 events")
+	}
+	d := explainSetup(t, 20000)
+	ctx := context.Background()
+	words := []string{explainWord(0, 1), explainWord(1, 10), explainWord(2, 1000), explainWord(3, 100),
+		explainWord(1, 10) + " or " + explainWord(3, 100), explainWord(0, 1) + " " + explainWord(1, 3)}
+	periods := []struct {
+		name     string
+		years    []int
+		from, to string
+	}{
+		{name: "2019", years: []int{2019}},
+		{name: "1950", years: []int{1950}},
+		{name: "2019+2021", years: []int{2019, 2021}},
+		{name: "2019-10", from: "2019-10-01", to: "2019-10-31"},
+		{name: "from 2012-06-15", from: "2012-06-15"},
+	}
+	var total int
+	for _, w := range words {
+		q, err := models.ParseSearchQuery(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range periods {
+			for _, desc := range []bool{false, true} {
+				name := fmt.Sprintf("q=%s %s desc=%v", w, p.name, desc)
+				// The plain statement: overlap of each period, then the order.
+				cond, args := "search_vector @@ websearch_to_tsquery('english', ?)", []any{w}
+				var overlaps []string
+				for _, y := range p.years {
+					overlaps = append(overlaps, "(start_date <= ? AND end_date >= ?)")
+					args = append(args, fmt.Sprintf("%d-12-31", y), fmt.Sprintf("%d-01-01", y))
+				}
+				if p.from != "" {
+					o := "end_date >= ?"
+					args = append(args, p.from)
+					if p.to != "" {
+						o += " AND start_date <= ?"
+						args = append(args, p.to)
+					}
+					overlaps = append(overlaps, "("+o+")")
+				}
+				dir := "ASC"
+				if desc {
+					dir = "DESC"
+				}
+				var want []string
+				if err := d.store.DB().Raw("SELECT id FROM events WHERE "+cond+" AND ("+strings.Join(overlaps, " OR ")+
+					") ORDER BY start_date "+dir+", id "+dir, args...).Scan(&want).Error; err != nil {
+					t.Fatal(err)
+				}
+				f := models.EventFilter{Limit: 7, Query: q, Years: p.years, Descending: desc}
+				if p.from != "" {
+					f.From = explainDate(p.from)
+				}
+				if p.to != "" {
+					f.To = explainDate(p.to)
+				}
+				var got []string
+				for pages := 0; ; pages++ {
+					if pages > len(want)/f.Limit+2 {
+						t.Fatalf("%s: more pages than %d events need", name, len(want))
+					}
+					evs, more, err := d.store.FindEvents(ctx, f)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					for _, e := range evs {
+						got = append(got, e.ID)
+					}
+					if !more {
+						break
+					}
+					last := evs[len(evs)-1]
+					f.After = &models.EventKey{StartDate: last.Span.Start, ID: last.ID}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: got %d events %v, want %d %v", name, len(got), head(got), len(want), head(want))
+				}
+				total += len(want)
+			}
+		}
+	}
+	if total == 0 {
+		t.Fatal("no search matched any event: the cases test nothing")
+	}
+	t.Logf("%d events compared", total)
+}
+
+func head(s []string) []string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}
+
+func intStrings(v []int) []string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return s
+}
