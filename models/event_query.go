@@ -1,6 +1,7 @@
 package models
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,20 +238,34 @@ func (q *pageQuery) startArms(lo, hi Date, skip string, skipArgs []any) {
 // when f has neither driver.
 func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip string, skipArgs []any) bool {
 	if d, ok := q.f.linkDriver(); ok {
+		// With a type, one range of (driver, type, start_date, event_id)
+		// per id and type (migration 0018): each holds only matches of
+		// both, where the range of the id alone holds the id's events of
+		// every type, each tested.
+		types := []string{""}
+		if n := len(q.f.Types); n > 0 && n*len(d.ids) <= maxTypeArms {
+			// Each type once, or two arms would return the same events.
+			types = slices.Compact(slices.Sorted(slices.Values(q.f.Types)))
+		}
 		for i, id := range d.ids {
-			c, a := rc("l.start_date")
-			cond := "l." + d.column + " = ?"
-			if c != "" {
-				cond += " AND " + c
-			}
-			args := append([]any{id}, a...)
-			if i > 0 {
-				c, a := d.notEarlier(i, "l.event_id")
-				cond += " AND " + c
+			for _, typ := range types {
+				c, a := rc("l.start_date")
+				cond, args := "l."+d.column+" = ?", []any{id}
+				if typ != "" {
+					cond, args = cond+" AND l.event_type = ?", append(args, typ)
+				}
+				if c != "" {
+					cond += " AND " + c
+				}
 				args = append(args, a...)
+				if i > 0 {
+					c, a := d.notEarlier(i, "l.event_id")
+					cond += " AND " + c
+					args = append(args, a...)
+				}
+				q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
+					cond: cond, args: args, link: true, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
 			}
-			q.arms = append(q.arms, armSpec{from: d.table + " l", startCol: "l.start_date", idCol: "l.event_id",
-				cond: cond, args: args, link: true, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
 		}
 		return true
 	}
@@ -371,6 +386,11 @@ func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 	wordYears("e.end_date >= ? AND "+few, []any{p})
 	q.driverArms(rc, "e.end_date >= ? AND "+few, []any{p}, skip, skipArgs)
 }
+
+// maxTypeArms bounds the arms of a link filter with a type (one per id
+// and type): past it, the ids' ranges are read and each event's type
+// tested.
+const maxTypeArms = 16
 
 // crossingProbe bounds, per row of a page, the entries of a driver that
 // crossingArms counts.

@@ -93,7 +93,8 @@ const eventItems = `SELECT id AS event_id, 'timeline' AS dim, timeline_id AS val
 const countsQuote = "Russia, in 1991, 1992, 1999, 2000, 2001, 2002, 2005, 2010 and 2020."
 
 // wantExactCounts fails when the kept counts differ from a recount, and
-// checks that the link tables' dates follow their events' and the spans
+// checks that the link tables' dates and types (migration 0018) follow
+// their events' and the spans
 // per link (migration 0015) follow the links.
 func wantExactCounts(t *testing.T, b *backend, after string) {
 	t.Helper()
@@ -103,11 +104,12 @@ func wantExactCounts(t *testing.T, b *backend, after string) {
 	for _, table := range []string{"event_actors", "event_places", "event_tags"} {
 		var n int
 		if err := b.store.DB().Raw(`SELECT count(*) FROM ` + table + ` l JOIN events e ON e.id = l.event_id
-			WHERE l.end_date IS NULL OR l.end_date <> e.end_date OR l.start_date <> e.start_date`).Scan(&n).Error; err != nil {
+			WHERE l.end_date IS NULL OR l.end_date <> e.end_date OR l.start_date <> e.start_date
+				OR l.event_type IS NULL OR l.event_type <> e.type`).Scan(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		if n != 0 {
-			t.Errorf("%s: %d rows of %s whose dates are not their event's", after, n, table)
+			t.Errorf("%s: %d rows of %s whose dates or type are not their event's", after, n, table)
 		}
 	}
 	wantLinkSpans(t, b, after)

@@ -149,16 +149,13 @@ func TestExplainGrowth(t *testing.T) {
 
 // explainGrowthKnown are the cases whose cost still grows with the table,
 // and why; BENCHMARKS.md ("What the growth test does not see", "Spans per
-// link", "Searches with a year") has their figures. year-type-actor reads
-// every link of the actor in 2019 while its page is not full, since the
-// type is tested on each link's event. q-common-month is a common word
+// link", "Searches with a year") has their figures. q-common-month is a common word
 // with a period that starts inside a year: the word's events that run
 // into the period from the same year are read from the word's entries of
 // the year before the period (each tested for its end) or from the span
 // index (each tested for the word), and both are a share of the table.
 var explainGrowthKnown = map[string]string{
-	"q-common-month":  "the events running into 2019-10-01 from earlier in 2019 (year-precision events start on 2019-01-01) with a word in 10%: its entries of 2019 before October, each tested for its end, or every span key holding October 1, each tested for the word",
-	"year-type-actor": "not full at 200,000 events: the actor's links in 2019 are read and each event's type tested (187 links for 16 summits); a full page reads about limit+1 over the type's share of the actor's events",
+	"q-common-month": "the events running into 2019-10-01 from earlier in 2019 (year-precision events start on 2019-01-01) with a word in 10%: its entries of 2019 before October, each tested for its end, or every span key holding October 1, each tested for the word",
 }
 
 // explainPageRows and explainPageProbes are the fixed bound of a page, per
@@ -224,6 +221,13 @@ func explainGrowthCases(d *explainData) []explainCase {
 		})},
 		explainCase{name: "year-actors-two", filter: f(func(e *models.EventFilter) {
 			e.Years, e.Actors = []int{2019}, []string{"explain-actor-001", "explain-actor-299"}
+		})},
+		// A link filter with types reads one range per id and type.
+		explainCase{name: "year-types-actor", filter: f(func(e *models.EventFilter) {
+			e.Years, e.Types, e.Actors = []int{2019}, []string{"summit", "conflict"}, []string{"explain-actor-001"}
+		})},
+		explainCase{name: "tag-type-descending", filter: f(func(e *models.EventFilter) {
+			e.Tags, e.Types, e.Descending = []string{"tag-150"}, []string{"summit"}, true
 		})},
 		explainCase{name: "within-year-place", filter: f(func(e *models.EventFilter) {
 			e.Within, e.Years, e.Places = true, []int{2019}, []string{"explain-place-001"}

@@ -348,8 +348,8 @@ FROM (
 // number v in 1..n; spread varies the number of links between tables.
 func explainLinkSQL(table, cols, value string, n, stream, step, spread int) string {
 	v := fmt.Sprintf("(1 + (a0 + i * %d) %% %d)", step, n)
-	return fmt.Sprintf(`INSERT INTO %s (event_id, %s, start_date, end_date)
-SELECT ev.id, %s, i + 1, ev.start_date, ev.end_date
+	return fmt.Sprintf(`INSERT INTO %s (event_id, %s, start_date, end_date, event_type)
+SELECT ev.id, %s, i + 1, ev.start_date, ev.end_date, ev.type
 FROM (SELECT g, floor(%d * %s ^ 2)::int AS a0 FROM generate_series(1, ?::int) AS g) s
 JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 CROSS JOIN LATERAL generate_series(0, (g / %d) %% 3) AS i`,
@@ -453,12 +453,12 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 		// row number, so that the smallest table the tests generate (more
 		// than 7 rows) holds one event of each: a growth comparison then
 		// divides by the events returned, not by nothing.
-		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position, start_date, end_date)
-			SELECT ev.id, 'explain-actor-rare', 'participant', 9, ev.start_date, ev.end_date
+		{sql: `INSERT INTO event_actors (event_id, actor_id, role, position, start_date, end_date, event_type)
+			SELECT ev.id, 'explain-actor-rare', 'participant', 9, ev.start_date, ev.end_date, ev.type
 			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 			WHERE g % ?::int = 5`, args: []any{rows, explainRareEvery}},
-		{sql: `INSERT INTO event_tags (event_id, tag, position, start_date, end_date)
-			SELECT ev.id, 'tag-rare', 9, ev.start_date, ev.end_date
+		{sql: `INSERT INTO event_tags (event_id, tag, position, start_date, end_date, event_type)
+			SELECT ev.id, 'tag-rare', 9, ev.start_date, ev.end_date, ev.type
 			FROM generate_series(1, ?::int) AS g JOIN events ev ON ev.id = 'ev-' || lpad(g::text, 7, '0')
 			WHERE g % ?::int = 7`, args: []any{rows, explainRareEvery}},
 		// The triggers that fill event_spans are off while loading.

@@ -269,7 +269,8 @@ type request struct {
 // matrix is the fixed list of requests: every filter, combinations, deep
 // pages, sparse and search, and a conditional request.
 func matrix() []request {
-	common, rare := "bababan", "gizodan" // explainWord(0, 1) and explainWord(3, 1000)
+	common, rare := "bababan", "gizodan"   // explainWord(0, 1) and explainWord(3, 1000)
+	pct1, uncommon := "datiban", "gokidan" // explainWord(1, 10) and explainWord(3, 100)
 	return []request{
 		{name: "list", path: "/v1/events?limit=50"},
 		// The timeline overview: a sparse fieldset, no relation read (the
@@ -291,6 +292,16 @@ func matrix() []request {
 		{name: "q-common", path: "/v1/events?q=" + common + "&limit=50"},
 		{name: "q-rare", path: "/v1/events?q=" + rare + "&limit=50"},
 		{name: "q-every", path: "/v1/events?q=generated&limit=50"},
+		{name: "q-1pct", path: "/v1/events?q=" + pct1 + "&limit=50"},
+		{name: "q-common-year", path: "/v1/events?q=" + common + "&year=2019&limit=50"},
+		{name: "q-1pct-year", path: "/v1/events?q=" + pct1 + "&year=2019&limit=50"},
+		{name: "q-uncommon-year", path: "/v1/events?q=" + uncommon + "&year=2019&limit=50"},
+		{name: "q-rare-year", path: "/v1/events?q=" + rare + "&year=2019&limit=50"},
+		{name: "q-common-month", path: "/v1/events?q=" + common + "&from=2019-10-01&to=2019-10-31&limit=50"},
+		{name: "q-1pct-month", path: "/v1/events?q=" + pct1 + "&from=2019-10-01&to=2019-10-31&limit=50"},
+		{name: "month-tag", path: "/v1/events?from=2019-10-01&to=2019-10-31&tag=tag-001&limit=50"},
+		{name: "year-actors-two", path: "/v1/events?year=2019&actor=explain-actor-001&actor=explain-actor-299&limit=50"},
+		{name: "updated-since", path: "/v1/events?updated_since=2030-01-01T00:00:00Z&limit=50"},
 		{name: "q-every-relevance", path: "/v1/events?q=generated&sort=relevance&limit=50"},
 		{name: "q-common-relevance", path: "/v1/events?q=" + common + "&sort=relevance&limit=50"},
 		{name: "event", path: "/v1/events/ev-0000777"},
