@@ -18,21 +18,22 @@ const (
 
 var dayZero = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
 
-// yearLevels is the number of levels of event_word_years (blocks of 4^level
-// calendar years, level 0 to 6), and yearLevelKey the node_key stride of a
-// level; see migration 0017.
+// monthLevels is the number of levels of event_word_months (blocks of
+// 4^level calendar months, level 0 to 8), and monthLevelKey the node_key
+// stride of a level; see migration 0017.
 const (
-	yearLevels   = 7
-	yearLevelKey = 16384
+	monthLevels   = 9
+	monthLevelKey = 131072
 )
 
-// yearKeys returns the node_key of every block of event_word_years that
-// holds year y: the events under them are exactly those with start year <
-// y <= end year.
-func yearKeys(y int) []int {
-	keys := make([]int, yearLevels)
+// monthKeys returns the node_key of every block of event_word_months that
+// holds d's month: the events under them are exactly those with start
+// month < d's month <= end month.
+func monthKeys(d Date) []int {
+	m := d.Year*12 + int(d.Month) - 1
+	keys := make([]int, monthLevels)
 	for lv := range keys {
-		keys[lv] = lv*yearLevelKey + y>>(2*lv)
+		keys[lv] = lv*monthLevelKey + m>>(2*lv)
 	}
 	return keys
 }
@@ -114,10 +115,6 @@ type pageQuery struct {
 	arms  []armSpec
 	// cols is what each arm selects of events e; eventColumns when empty.
 	cols string
-	// with holds the statement's common table expressions, withArgs their
-	// arguments.
-	with     []string
-	withArgs []any
 }
 
 // armSpec is one arm: keys (start_date, event_id) read from from in order,
@@ -146,8 +143,8 @@ type armSpec struct {
 	crossingKind            int
 	crossingDriver          string
 	// crossingWord, when set, is the SQL of a lexeme (with its arguments)
-	// whose events running into the year of crossing from an earlier year
-	// the arm reads from event_word_years (see crossingArms).
+	// whose events running into the month of crossing from an earlier
+	// month the arm reads from event_word_months (see crossingArms).
 	crossingWord     string
 	crossingWordArgs []any
 }
@@ -289,20 +286,17 @@ func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip str
 // its arm probe all of them) and however many entries it has before p.
 //
 // When a word driver leads (PostgreSQL), the word's events running into p
-// are those that run into p's year from an earlier one, read from the
-// blocks of event_word_years holding the year (migration 0017), plus those
-// that start in p's year before p, read from event_words; each is tested
-// for its end. When p is the first day of its year (a year filter) the
-// former are exactly the events running into p and the latter are none:
-// the arm reads what it returns, whatever the word's frequency. For any
-// other day the arm may read the word's events of the year that end
-// before p, and a bounded probe chooses it or the span index's arm, from
-// real counts rather than the planner's estimate: the word's entries are
-// read when there are fewer than crossingProbe·(limit+1) of them and fewer
-// than the events running into p (counted up to one more than the
-// entries). Both arms are built, each gated on the probe's answer (a
-// one-time filter over a shared CTE), so only one of them runs and the
-// probe reads at most that many entries and as many span keys.
+// are those that run into p's month from an earlier one, read from the
+// blocks of event_word_months holding the month (migration 0017), plus
+// those that start in p's month before p, read from event_words; each is
+// tested for its end. When p is the first day of its month (a year, a
+// month) the former are exactly the events running into p and the latter
+// are none: the arm reads what it returns, whatever the word's frequency.
+// For any other day the arms may also read the word's events of p's month
+// that end before p: at most the word's entries of one month. Both arms are read lazily in date order with the
+// others, so a page full of matches stops them early. (Before 0017 a probe
+// chose between the word's entries before p and the span index's arm,
+// each a share of the table.)
 func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 	spans := armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p, crossingAfter: after,
 		skip: skip, skipArgs: skipArgs}
@@ -323,10 +317,10 @@ func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 		q.arms = append(q.arms, spans)
 		return
 	}
-	jan1 := yearStart(p.Year)
-	// The arms of the word's events running into p's year from before it,
+	first := Date{Year: p.Year, Month: p.Month, Day: 1}
+	// The arms of the word's events running into p's month from before it,
 	// one per lexeme; a later lexeme leaves out the earlier ones' events.
-	wordYears := func(econd string, eargs []any) {
+	wordMonths := func(econd string, eargs []any) {
 		for i, lex := range lexemes {
 			a := spans
 			a.word, a.crossingWord, a.crossingWordArgs = exact, lex, lexArgs[i]
@@ -342,59 +336,25 @@ func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 			q.arms = append(q.arms, a)
 		}
 	}
-	if p == jan1 {
-		wordYears("", nil)
+	if p == first {
+		wordMonths("", nil)
 		return
 	}
-	// From the year's first day (or after the earlier period) to p.
-	lo := jan1
+	// The word's entries from the month's first day (or after the earlier
+	// period) to p.
+	lo := first
 	if !after.IsZero() && !after.Before(lo) {
 		lo = after.AddDays(1)
 	}
 	rc := func(col string) (string, []any) { return col + " >= ? AND " + col + " < ?", []any{lo, p} }
-	rcond, rargs := rc("l.start_date")
-	var wargs []any
-	for _, a := range lexArgs {
-		wargs = append(wargs, a...)
-	}
-	lexIn := "l.lexeme IN (" + strings.Join(lexemes, ", ") + ")"
-	ycond, yargs := "", []any{}
-	if !after.IsZero() {
-		ycond, yargs = " AND l.start_date > ?", []any{after}
-	}
-	scond, sargs := "sp.start_date < ?", []any{p}
-	if !after.IsZero() {
-		scond, sargs = scond+" AND sp.start_date > ?", append(sargs, after)
-	}
-	name := "crossing_probe_" + strconv.Itoa(len(q.with))
-	probe := crossingProbe * (q.limit + 1)
-	q.with = append(q.with, name+" AS (SELECT d.n < ? AND d.n < (SELECT count(*) FROM (SELECT 1 FROM event_spans sp "+
-		"WHERE sp.node_key IN ? AND "+scond+" LIMIT d.n + 1) AS c) AS few "+
-		"FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM event_words l WHERE "+lexIn+" AND "+rcond+" LIMIT ?) AS z) + "+
-		"(SELECT count(*) FROM (SELECT 1 FROM unnest(?::integer[]) AS k(node_key), LATERAL (SELECT 1 FROM event_word_years l "+
-		"WHERE "+lexIn+" AND l.node_key = k.node_key"+ycond+") AS y LIMIT ?) AS z) AS n) AS d)")
-	q.withArgs = append(append(append(q.withArgs, probe, spanKeys(p)), sargs...), wargs...)
-	keys := make([]string, 0, yearLevels)
-	for _, k := range yearKeys(p.Year) {
-		keys = append(keys, strconv.Itoa(k))
-	}
-	q.withArgs = append(append(q.withArgs, rargs...), probe, "{"+strings.Join(keys, ",")+"}")
-	q.withArgs = append(append(append(q.withArgs, wargs...), yargs...), probe)
-	few := "(SELECT few FROM " + name + ")"
-	spans.econd = "NOT " + few
-	q.arms = append(q.arms, spans)
-	wordYears("e.end_date >= ? AND "+few, []any{p})
-	q.driverArms(rc, "e.end_date >= ? AND "+few, []any{p}, skip, skipArgs)
+	wordMonths("e.end_date >= ?", []any{p})
+	q.driverArms(rc, "e.end_date >= ?", []any{p}, skip, skipArgs)
 }
 
 // maxTypeArms bounds the arms of a link filter with a type (one per id
 // and type): past it, the ids' ranges are read and each event's type
 // tested.
 const maxTypeArms = 16
-
-// crossingProbe bounds, per row of a page, the entries of a driver that
-// crossingArms counts.
-const crossingProbe = 4
 
 // crossingKeys is the keys query of crossing arm a: one ordered index range
 // of event_spans (or of one driver's event_link_spans) per level, each
@@ -407,8 +367,8 @@ func (q *pageQuery) crossingKeys(a armSpec, fence string) (string, []any) {
 	case a.crossingKind != 0:
 		from, lead, leadArgs = "event_link_spans sp", "sp.kind = ? AND sp.driver = ? AND ", []any{a.crossingKind, a.crossingDriver}
 	case a.crossingWord != "":
-		// Every row starts before p's year, so before p.
-		from, lead, leadArgs, keys = "event_word_years sp", "sp.lexeme = "+a.crossingWord+" AND ", a.crossingWordArgs, yearKeys(p.Year)
+		// Every row starts before p's month, so before p.
+		from, lead, leadArgs, keys = "event_word_months sp", "sp.lexeme = "+a.crossingWord+" AND ", a.crossingWordArgs, monthKeys(p)
 	}
 	var parts []string
 	var args []any
@@ -554,18 +514,13 @@ func (q *pageQuery) build() (string, []any) {
 			" ORDER BY c.start_date "+q.dir+", c.event_id "+q.dir+" LIMIT ?")
 		args = append(append(append(args, ka...), ca...), q.limit+1)
 	}
-	with := ""
-	if len(q.with) > 0 {
-		with = "WITH " + strings.Join(q.with, ", ") + " "
-		args = append(append([]any{}, q.withArgs...), args...)
-	}
 	if len(parts) == 1 {
-		return with + parts[0], args
+		return parts[0], args
 	}
 	for i, p := range parts {
 		parts[i] = "SELECT * FROM (" + p + ") AS arm"
 	}
-	return with + "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
+	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS e ORDER BY e.start_date " + q.dir +
 		", e.id " + q.dir + " LIMIT ?", append(args, q.limit+1)
 }
 

@@ -35,18 +35,18 @@ func TestEventWordsFollowWrites(t *testing.T) {
 				if missing != 0 || extra != 0 {
 					t.Errorf("%s: event_words lacks %d and has %d extra entries, want 0 and 0", step, missing, extra)
 				}
-				// event_word_years (0017): the year blocks of each lexeme
-				// of the multi-year events.
-				const years = `SELECT w.lexeme, n, e.start_date, e.id FROM events e, unnest(e.search_vector) AS w,
-					event_year_nodes(date_part('year', e.start_date)::integer + 1, date_part('year', e.end_date)::integer) AS n`
-				if err := b.store.DB().Raw(`SELECT (SELECT count(*) FROM (`+years+` EXCEPT
-						SELECT lexeme, node_key, start_date, event_id FROM event_word_years) AS x),
-					(SELECT count(*) FROM (SELECT lexeme, node_key, start_date, event_id FROM event_word_years
-						EXCEPT `+years+`) AS x)`).Row().Scan(&missing, &extra); err != nil {
+				// event_word_months (0017): the month blocks of each lexeme
+				// of the events over more than one month.
+				const months = `SELECT w.lexeme, n, e.start_date, e.id FROM events e, unnest(e.search_vector) AS w,
+					event_month_nodes(event_month(e.start_date) + 1, event_month(e.end_date)) AS n`
+				if err := b.store.DB().Raw(`SELECT (SELECT count(*) FROM (`+months+` EXCEPT
+						SELECT lexeme, node_key, start_date, event_id FROM event_word_months) AS x),
+					(SELECT count(*) FROM (SELECT lexeme, node_key, start_date, event_id FROM event_word_months
+						EXCEPT `+months+`) AS x)`).Row().Scan(&missing, &extra); err != nil {
 					t.Fatal(err)
 				}
 				if missing != 0 || extra != 0 {
-					t.Errorf("%s: event_word_years lacks %d and has %d extra rows, want 0 and 0", step, missing, extra)
+					t.Errorf("%s: event_word_months lacks %d and has %d extra rows, want 0 and 0", step, missing, extra)
 				}
 				if got := len(b.allEvents(t, q)); got != want {
 					t.Errorf("%s: %s found %d events, want %d", step, q, got, want)
@@ -79,6 +79,11 @@ func TestEventWordsFollowWrites(t *testing.T) {
 				t.Fatal(err)
 			}
 			check("one year on", "q=wagtail&year=2000", 1)
+			if err := b.store.DB().Exec(`UPDATE events SET end_date = '1999-06-20' WHERE id = 'words-one'`).Error; err != nil {
+				t.Fatal(err)
+			}
+			check("one month on", "q=wagtail&from=1999-06-01&to=1999-06-30", 1)
+			check("one month on", "q=wagtail&from=1999-06-21", 0)
 			b.write(t, "PATCH", "/v1/events/words-one", admin, mergeType, `{"title": "Kingfisher summit"}`,
 				"If-Match", `"v2"`).wantStatus(t, 200)
 			check("patch", "q=zebrafinch", 0)

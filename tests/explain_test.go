@@ -390,6 +390,11 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 	if err := db.Exec("ALTER TABLE event_link_spans DROP CONSTRAINT event_link_spans_pkey").Error; err != nil {
 		return fmt.Errorf("drop the key of event_link_spans: %w", err)
 	}
+	// And of event_word_months (0017), a few rows per lexeme of each event
+	// over more than one month, in random lexeme order.
+	if err := db.Exec("ALTER TABLE event_word_months DROP CONSTRAINT event_word_months_pkey").Error; err != nil {
+		return fmt.Errorf("drop the key of event_word_months: %w", err)
+	}
 
 	// Only one session setting needs privileges: skipping FK triggers.
 	// Without it the load is slower but the same.
@@ -468,11 +473,16 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 		// And those that fill event_words (migration 0012).
 		{sql: `INSERT INTO event_words (lexeme, start_date, event_id)
 			SELECT w.lexeme, e.start_date, e.id FROM events e, unnest(e.search_vector) AS w`},
-		// And event_word_years (migration 0017), for multi-year events.
-		{sql: `INSERT INTO event_word_years (lexeme, node_key, start_date, event_id)
-			SELECT w.lexeme, n, e.start_date, e.id FROM events e, unnest(e.search_vector) AS w,
-				LATERAL event_year_nodes(date_part('year', e.start_date)::integer + 1, date_part('year', e.end_date)::integer) AS n
-			WHERE date_part('year', e.end_date) > date_part('year', e.start_date)`},
+		// And event_word_months (migration 0017), for events over more
+		// than one month.
+		// The blocks are cut per event, then crossed with its lexemes (see
+		// the migration).
+		{sql: `INSERT INTO event_word_months (lexeme, node_key, start_date, event_id)
+			WITH n AS MATERIALIZED (
+				SELECT e.id, e.start_date, e.search_vector, n AS node_key
+				FROM events e, LATERAL event_month_nodes(event_month(e.start_date) + 1, event_month(e.end_date)) AS n
+				WHERE date_trunc('month', e.end_date) > date_trunc('month', e.start_date))
+			SELECT w.lexeme, n.node_key, n.start_date, n.id FROM n, unnest(n.search_vector) AS w`},
 		{sql: `INSERT INTO citations (event_id, position, source_id, quote)
 			SELECT 'ev-' || lpad(g::text, 7, '0'), 0, 'explain-src-' || lpad((1 + g % ?::int)::text, 2, '0'), 'Quote ' || g
 			FROM generate_series(1, ?::int) AS g`, args: []any{explainSources, rows}},
@@ -506,7 +516,8 @@ func explainGenerate(ctx context.Context, db *gorm.DB, rows int, d *explainData)
 
 	start = time.Now()
 	// The largest first.
-	builds := []explainStmt{{sql: "ALTER TABLE event_link_spans ADD PRIMARY KEY (kind, driver, node_key, start_date, event_id)"}}
+	builds := []explainStmt{{sql: "ALTER TABLE event_link_spans ADD PRIMARY KEY (kind, driver, node_key, start_date, event_id)"},
+		{sql: "ALTER TABLE event_word_months ADD PRIMARY KEY (lexeme, node_key, start_date, event_id)"}}
 	for _, ix := range indexes {
 		builds = append(builds, explainStmt{sql: ix.Def})
 	}

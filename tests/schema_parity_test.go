@@ -17,11 +17,11 @@ import (
 // tables on SQLite, which has no table-valued series in its triggers;
 // event_words, the lexemes of search_vector in date order, leads searches
 // on PostgreSQL only (SQLite's searches go through FTS5), and so does
-// event_word_years, its multi-year events per year block.
+// event_word_months, its events over more than one month per month block.
 var schemaOnlyIn = map[string]string{
 	"events.search_vector": models.DialectPostgres,
 	"event_words":          models.DialectPostgres,
-	"event_word_years":     models.DialectPostgres,
+	"event_word_months":    models.DialectPostgres,
 	"events_fts":           models.DialectSQLite,
 	"span_levels":          models.DialectSQLite,
 	"span_offsets":         models.DialectSQLite,

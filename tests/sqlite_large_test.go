@@ -477,7 +477,7 @@ func sqlitePlanCases(t *testing.T, d *explainData) []sqlitePlanCase {
 var (
 	// sqliteUnboundedScanRe is a full scan of events or a link table.
 	sqliteUnboundedScanRe = regexp.MustCompile(`^SCAN (?:e|events|l|x|lp)(?: |$)`)
-	sqliteLinkIndexRe     = regexp.MustCompile(`^SEARCH l USING COVERING INDEX event_(?:actors_actor|places_place|tags_tag) \((?:actor|place)?(?:_id|tag)=\?`)
+	sqliteLinkIndexRe     = regexp.MustCompile(`^SEARCH l USING COVERING INDEX event_(?:actors_actor|places_place|tags_tag)(?:_type)? \((?:actor|place)?(?:_id|tag)=\?`)
 )
 
 // sqliteCheckPlan returns what is wrong with the EXPLAIN QUERY PLAN lines
@@ -529,7 +529,7 @@ func sqliteCheckPlan(c sqlitePlanCase, lines []string) []string {
 		}
 	}
 	if link && !sqliteLinkIndexRe.MatchString(strings.TrimSpace(firstMatching(lines, "SEARCH l "))) {
-		problems = append(problems, "the link filter does not read its (id, start_date, event_id) index")
+		problems = append(problems, "the link filter does not read its (id, start_date, event_id) or (id, event_type, start_date, event_id) index")
 	}
 	if c.dateIndex && !strings.Contains(text, "USING INDEX events_start_id (") && !strings.Contains(text, "(actor_id=? AND start_date") {
 		problems = append(problems, "the date filter does not read a range of start_date")

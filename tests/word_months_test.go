@@ -10,13 +10,14 @@ import (
 	"github.com/csto-timeline/timeline/models"
 )
 
-// TestWordYearNodes checks event_year_nodes (migration 0017) against its
-// reader: for a span of years a..b and any year y, exactly one of the
-// blocks the function cuts a..b into holds y when a <= y <= b, and none
-// otherwise. A block of level lv holding y has the node_key
-// lv*16384 + y>>(2·lv), as the page query reads them (yearKeys). The years
-// are the edges of the tree's blocks and the generated data's.
-func TestWordYearNodes(t *testing.T) {
+// TestWordMonthNodes checks event_month_nodes (migration 0017) against its
+// reader: for a span of months a..b and any month m (numbered year * 12 +
+// month - 1), exactly one of the blocks the function cuts a..b into holds
+// m when a <= m <= b, and none otherwise. A block of level lv holding m
+// has the node_key lv*131072 + m>>(2·lv), as the page query reads them
+// (monthKeys). The months are the edges of the tree's blocks, the first
+// and last months of years 1 and 9999, and the generated data's.
+func TestWordMonthNodes(t *testing.T) {
 	requirePostgres(t)
 	var b *backend
 	for _, s := range shared {
@@ -27,47 +28,50 @@ func TestWordYearNodes(t *testing.T) {
 	if b == nil {
 		t.Fatal("no shared PostgreSQL backend")
 	}
-	years := []int{1, 2, 3, 4, 5, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1023, 1024, 1025, 1899, 1900, 1901,
-		2015, 2016, 2018, 2019, 2020, 2021, 2025, 4095, 4096, 4097, 8191, 8192, 8193, 9998, 9999}
-	var bad []struct {
-		A, B, Y, N int
+	months := []int{12, 13, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1023, 1024, 1025, 4095, 4096, 4097,
+		16383, 16384, 16385, 22800, 24227, 24228, 24237, 24240, 65535, 65536, 65537, 119998, 119999}
+	var rows []struct {
+		A, B, M, N int
 	}
-	if err := b.store.DB().Raw(`WITH ys AS (SELECT unnest(?::int[]) AS y)
-		SELECT a.y AS a, b.y AS b, y.y AS y, (SELECT count(*) FROM event_year_nodes(a.y, b.y) n
-			WHERE n IN (SELECT lv * 16384 + (y.y >> (2 * lv)) FROM generate_series(0, 6) AS lv)) AS n
-		FROM ys a, ys b, ys y`, "{"+strings.Join(intStrings(years), ",")+"}").Scan(&bad).Error; err != nil {
+	if err := b.store.DB().Raw(`WITH ms AS (SELECT unnest(?::int[]) AS m)
+		SELECT a.m AS a, b.m AS b, m.m AS m, (SELECT count(*) FROM event_month_nodes(a.m, b.m) n
+			WHERE n IN (SELECT lv * 131072 + (m.m >> (2 * lv)) FROM generate_series(0, 8) AS lv)) AS n
+		FROM ms a, ms b, ms m`, "{"+strings.Join(intStrings(months), ",")+"}").Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	var checked int
-	for _, r := range bad {
+	for _, r := range rows {
 		want := 0
-		if r.A <= r.Y && r.Y <= r.B {
+		if r.A <= r.M && r.M <= r.B {
 			want = 1
 		}
 		if r.N != want {
-			t.Errorf("years %d..%d: %d blocks hold %d, want %d", r.A, r.B, r.N, r.Y, want)
+			t.Errorf("months %d..%d: %d blocks hold %d, want %d", r.A, r.B, r.N, r.M, want)
 		}
-		checked++
 	}
-	if checked != len(years)*len(years)*len(years) {
-		t.Fatalf("checked %d cases, want %d", checked, len(years)*len(years)*len(years))
+	if len(rows) != len(months)*len(months)*len(months) {
+		t.Fatalf("checked %d cases, want %d", len(rows), len(months)*len(months)*len(months))
 	}
-	var most int
-	if err := b.store.DB().Raw(`SELECT count(*) FROM event_year_nodes(1, 9999)`).Scan(&most).Error; err != nil {
+	var most, month int
+	if err := b.store.DB().Raw(`SELECT (SELECT count(*) FROM event_month_nodes(12, 119999)), event_month('2019-10-15')`).
+		Row().Scan(&most, &month); err != nil {
 		t.Fatal(err)
 	}
-	if most > 42 {
-		t.Errorf("years 1..9999 take %d blocks, want at most 42", most)
+	if most > 54 {
+		t.Errorf("the months of years 1 to 9999 take %d blocks, want at most 54", most)
+	}
+	if month != 2019*12+9 {
+		t.Errorf("event_month(2019-10-15) = %d, want %d", month, 2019*12+9)
 	}
 }
 
-// TestWordYearsPages checks on generated data that a search with a period
+// TestWordMonthsPages checks on generated data that a search with a period
 // returns, page after page, exactly the events a plain statement finds
 // (the search condition and the overlap, sorted), for words of every
-// frequency, one year, two years, a month and an open end, in both orders:
-// the pages read the word's events that run into a year from
-// event_word_years (migration 0017) and choose between arms by probes.
-func TestWordYearsPages(t *testing.T) {
+// frequency, one year, two years, a month, mid-month dates and an open
+// end, in both orders: the pages read the word's events that run into a
+// month from event_word_months (migration 0017) and choose between arms
+// by probes.
+func TestWordMonthsPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 20,000 events")
 	}
@@ -84,6 +88,7 @@ func TestWordYearsPages(t *testing.T) {
 		{name: "1950", years: []int{1950}},
 		{name: "2019+2021", years: []int{2019, 2021}},
 		{name: "2019-10", from: "2019-10-01", to: "2019-10-31"},
+		{name: "2019-10-15 to 2019-11-14", from: "2019-10-15", to: "2019-11-14"},
 		{name: "from 2012-06-15", from: "2012-06-15"},
 	}
 	var total int
