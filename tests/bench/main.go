@@ -298,6 +298,8 @@ func matrix() []request {
 		{name: "q-uncommon-year", path: "/v1/events?q=" + uncommon + "&year=2019&limit=50"},
 		{name: "q-rare-year", path: "/v1/events?q=" + rare + "&year=2019&limit=50"},
 		{name: "q-common-month", path: "/v1/events?q=" + common + "&from=2019-10-01&to=2019-10-31&limit=50"},
+		{name: "q-common-mid-month", path: "/v1/events?q=" + common + "&from=2019-10-15&to=2019-11-14&limit=50"},
+		{name: "year-types-actor", path: "/v1/events?year=2019&type=summit&type=conflict&actor=explain-actor-001&limit=50"},
 		{name: "q-1pct-month", path: "/v1/events?q=" + pct1 + "&from=2019-10-01&to=2019-10-31&limit=50"},
 		{name: "month-tag", path: "/v1/events?from=2019-10-01&to=2019-10-31&tag=tag-001&limit=50"},
 		{name: "year-actors-two", path: "/v1/events?year=2019&actor=explain-actor-001&actor=explain-actor-299&limit=50"},
