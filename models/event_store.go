@@ -189,6 +189,11 @@ func (s *Store) CountEventsByYear(ctx context.Context, f EventFilter) ([]YearCou
 	if summarized(f) {
 		return s.countYearsSummarized(ctx, f)
 	}
+	if u, ok, err := s.linkUnionOf(ctx, f); err != nil {
+		return nil, 0, err
+	} else if ok {
+		return s.unionYears(ctx, u)
+	}
 	w := s.countWhere(f)
 	// Count the matching events by (first year, last year) first, then
 	// spread each group over its years: the calendar is probed once per

@@ -195,44 +195,57 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 	var out Facets
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ts := &Store{db: tx, dialect: s.dialect}
-		unfiltered, dated := unfilteredFacets(f), datedFacets(f)
-		pairDim, pairValues, paired := pairedFacets(f)
-		if !unfiltered && !dated && !paired {
-			// No kept count answers: count the matches, once.
-			return ts.countFacets(ctx, f, &out)
-		}
-		years, total, err := ts.CountEventsByYear(ctx, f)
+		u, union, err := ts.linkUnionOf(ctx, f)
 		if err != nil {
 			return err
 		}
-		out.Events, out.Years = total, years
-		for _, q := range facetQueries {
-			counts := []FacetCount{}
-			var query string
-			var args []any
-			switch {
-			case unfiltered:
-				// The whole dataset: the kept counts, O(values).
-				query = q.summary
-			case dated:
-				// Whole years: the year counts whose spans meet them.
-				query, args = datedFacet(q.name, q.names, f)
-			default:
-				// One value of one dimension, or values of a partition
-				// (timeline, type, status): their co-occurrence counts.
-				query, args = pairedFacet(q.name, q.names, pairDim, pairValues)
-			}
-			if err := tx.Raw(query, args...).Scan(&counts).Error; err != nil {
-				return err
-			}
-			out.set(q.name, counts)
+		if union {
+			return ts.unionFacets(ctx, u, &out)
 		}
-		return nil
+		return ts.keptFacets(ctx, f, &out)
 	}, opts)
 	if err != nil {
 		return Facets{}, translate(err)
 	}
 	return out, nil
+}
+
+// keptFacets fills out with the facets of f (names resolved) from the
+// kept counts when they answer f, else by counting its matches.
+func (s *Store) keptFacets(ctx context.Context, f EventFilter, out *Facets) error {
+	unfiltered, dated := unfilteredFacets(f), datedFacets(f)
+	pairDim, pairValues, paired := pairedFacets(f)
+	if !unfiltered && !dated && !paired {
+		// No kept count answers: count the matches, once.
+		return s.countFacets(ctx, f, out)
+	}
+	years, total, err := s.CountEventsByYear(ctx, f)
+	if err != nil {
+		return err
+	}
+	out.Events, out.Years = total, years
+	for _, q := range facetQueries {
+		counts := []FacetCount{}
+		var query string
+		var args []any
+		switch {
+		case unfiltered:
+			// The whole dataset: the kept counts, O(values).
+			query = q.summary
+		case dated:
+			// Whole years: the year counts whose spans meet them.
+			query, args = datedFacet(q.name, q.names, f)
+		default:
+			// One value of one dimension, or values of a partition
+			// (timeline, type, status): their co-occurrence counts.
+			query, args = pairedFacet(q.name, q.names, pairDim, pairValues)
+		}
+		if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&counts).Error; err != nil {
+			return err
+		}
+		out.set(q.name, counts)
+	}
+	return nil
 }
 
 // countFacets fills out with the counts of the events matching f, in one
@@ -242,7 +255,15 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 // 1M generated events, two values of an actor: 64,157 matches, 1.9 s).
 func (s *Store) countFacets(ctx context.Context, f EventFilter, out *Facets) error {
 	w := s.countWhere(f)
-	args := w.args
+	return s.countFacetsOver(ctx, "SELECT e.id, e.type, e.status, "+s.yearOf("e.start_date")+" AS first_year, "+
+		s.yearOf("e.end_date")+" AS last_year FROM events e WHERE "+w.String(), w.args, f, out)
+}
+
+// countFacetsOver is countFacets over the events of the statement matches
+// (with its arguments), rows of (id, type, status, first_year,
+// last_year); f gives the years the histogram spreads over.
+func (s *Store) countFacetsOver(ctx context.Context, matches string, matchArgs []any, f EventFilter, out *Facets) error {
+	args := append([]any{}, matchArgs...)
 	parts := []string{"SELECT 'total' AS dim, '' AS value, '' AS name, count(*) AS count FROM m"}
 	spread, spreadArgs := yearSpread(f, "SELECT m.first_year, m.last_year, count(*) AS n FROM m GROUP BY 1, 2")
 	parts = append(parts, "SELECT 'year' AS dim, CAST(x.year AS TEXT) AS value, '' AS name, x.count AS count FROM ("+spread+") x")
@@ -250,8 +271,7 @@ func (s *Store) countFacets(ctx context.Context, f EventFilter, out *Facets) err
 	for _, q := range facetQueries {
 		parts = append(parts, "SELECT '"+q.name+"' AS dim, x.value, x.name, x.count FROM ("+q.selectJoin+" GROUP BY "+q.group+") x")
 	}
-	query := "WITH m AS MATERIALIZED (SELECT e.id, e.type, e.status, " + s.yearOf("e.start_date") + " AS first_year, " +
-		s.yearOf("e.end_date") + " AS last_year FROM events e WHERE " + w.String() + ") " + strings.Join(parts, " UNION ALL ")
+	query := "WITH m AS MATERIALIZED (" + matches + ") " + strings.Join(parts, " UNION ALL ")
 	if s.dialect == DialectPostgres {
 		// Its estimated cost puts it past jit_above_cost on large data,
 		// and compiling it took 31 ms of a 725 ms statement at 200,000

@@ -338,8 +338,15 @@ func countedFilters(t *testing.T) []models.EventFilter {
 		{Places: []string{"russia"}},
 		{Tags: []string{"test-tag"}},
 		{Tags: []string{"no-such-tag"}},
-		// Left to the events: two values of a link, two dimensions.
+		// Two values of one link and nothing else: each value's kept
+		// counts less those of the events having both (counted).
 		{Actors: []string{"csto", "belarus"}},
+		{Actors: []string{"Belarus", "no-such-actor"}},
+		{Places: []string{"russia", "kyrgyzstan"}},
+		{Tags: []string{"central-asia", "strategy"}},
+		{Tags: []string{"synthetic", "test-tag"}},
+		// Left to the events: two values of a link with dates, two
+		// dimensions.
 		{Tags: []string{"synthetic", "test-tag"}, Years: []int{2001}},
 		{Actors: []string{"csto"}, Types: []string{"statement"}},
 		// A link value with dates the kept counts do not answer (mid-year,
