@@ -1,9 +1,7 @@
 package tests
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/csto-timeline/timeline/models"
@@ -20,7 +18,6 @@ func TestLinkTypePages(t *testing.T) {
 		t.Skip("generates 20,000 events")
 	}
 	d := explainSetup(t, 20000)
-	ctx := context.Background()
 	cases := []struct {
 		name   string
 		filter models.EventFilter
@@ -63,27 +60,7 @@ func TestLinkTypePages(t *testing.T) {
 					" ORDER BY e.start_date "+dir+", e.id "+dir, args...).Scan(&want).Error; err != nil {
 					t.Fatal(err)
 				}
-				var got []string
-				for pages := 0; ; pages++ {
-					if pages > len(want)/f.Limit+2 {
-						t.Fatalf("%s: more pages than %d events need", name, len(want))
-					}
-					evs, more, err := d.store.FindEvents(ctx, f)
-					if err != nil {
-						t.Fatalf("%s: %v", name, err)
-					}
-					for _, e := range evs {
-						got = append(got, e.ID)
-					}
-					if !more {
-						break
-					}
-					last := evs[len(evs)-1]
-					f.After = &models.EventKey{StartDate: last.Span.Start, ID: last.ID}
-				}
-				if !slices.Equal(got, want) {
-					t.Errorf("%s: got %d events %v, want %d %v", name, len(got), head(got), len(want), head(want))
-				}
+				wantPages(t, d.store, name, f, want)
 				total += len(want)
 			}
 		}

@@ -76,7 +76,6 @@ func TestWordMonthsPages(t *testing.T) {
 		t.Skip("generates 20,000 events")
 	}
 	d := explainSetup(t, 20000)
-	ctx := context.Background()
 	words := []string{explainWord(0, 1), explainWord(1, 10), explainWord(2, 1000), explainWord(3, 100),
 		explainWord(1, 10) + " or " + explainWord(3, 100), explainWord(0, 1) + " " + explainWord(1, 3)}
 	periods := []struct {
@@ -132,27 +131,7 @@ func TestWordMonthsPages(t *testing.T) {
 				if p.to != "" {
 					f.To = explainDate(p.to)
 				}
-				var got []string
-				for pages := 0; ; pages++ {
-					if pages > len(want)/f.Limit+2 {
-						t.Fatalf("%s: more pages than %d events need", name, len(want))
-					}
-					evs, more, err := d.store.FindEvents(ctx, f)
-					if err != nil {
-						t.Fatalf("%s: %v", name, err)
-					}
-					for _, e := range evs {
-						got = append(got, e.ID)
-					}
-					if !more {
-						break
-					}
-					last := evs[len(evs)-1]
-					f.After = &models.EventKey{StartDate: last.Span.Start, ID: last.ID}
-				}
-				if !slices.Equal(got, want) {
-					t.Errorf("%s: got %d events %v, want %d %v", name, len(got), head(got), len(want), head(want))
-				}
+				wantPages(t, d.store, name, f, want)
 				total += len(want)
 			}
 		}
@@ -163,11 +142,32 @@ func TestWordMonthsPages(t *testing.T) {
 	t.Logf("%d events compared", total)
 }
 
-func head(s []string) []string {
-	if len(s) > 8 {
-		return s[:8]
+// wantPages reads every page of f from store, following the cursor, and
+// fails when the events are not want, in order.
+func wantPages(t *testing.T, store *models.Store, name string, f models.EventFilter, want []string) {
+	t.Helper()
+	var got []string
+	for pages := 0; ; pages++ {
+		if pages > len(want)/f.Limit+2 {
+			t.Fatalf("%s: more pages than %d events need", name, len(want))
+		}
+		evs, more, err := store.FindEvents(context.Background(), f)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, e := range evs {
+			got = append(got, e.ID)
+		}
+		if !more {
+			break
+		}
+		last := evs[len(evs)-1]
+		f.After = &models.EventKey{StartDate: last.Span.Start, ID: last.ID}
 	}
-	return s
+	if !slices.Equal(got, want) {
+		head := func(s []string) []string { return s[:min(len(s), 8)] }
+		t.Errorf("%s: got %d events %v, want %d %v", name, len(got), head(got), len(want), head(want))
+	}
 }
 
 func intStrings(v []int) []string {
