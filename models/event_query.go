@@ -293,10 +293,10 @@ func (q *pageQuery) driverArms(rc rangeCond, econd string, eargs []any, skip str
 // month) the former are exactly the events running into p and the latter
 // are none: the arm reads what it returns, whatever the word's frequency.
 // For any other day the arms may also read the word's events of p's month
-// that end before p: at most the word's entries of one month. Both arms are read lazily in date order with the
-// others, so a page full of matches stops them early. (Before 0017 a probe
-// chose between the word's entries before p and the span index's arm,
-// each a share of the table.)
+// that end before p: at most the word's entries of one month. Both arms
+// are read lazily in date order with the others, so a page full of
+// matches stops them early. (Before 0017 a probe chose between the word's
+// entries before p and the span index's arm, each a share of the table.)
 func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 	spans := armSpec{startCol: "sp.start_date", idCol: "sp.event_id", crossing: p, crossingAfter: after,
 		skip: skip, skipArgs: skipArgs}
