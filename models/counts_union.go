@@ -28,18 +28,14 @@ func (s *Store) linkUnionOf(ctx context.Context, f EventFilter) (linkUnion, bool
 		len(f.Timelines) > 0 || len(f.Types) > 0 || len(f.Statuses) > 0 {
 		return linkUnion{}, false, nil
 	}
-	var kind, table, col string
-	var values []string
-	switch {
-	case len(f.Actors) > 0 && len(f.Places) == 0 && len(f.Tags) == 0:
-		kind, table, col, values = "actor", "event_actors", "actor_id", distinct(f.actorIDs)
-	case len(f.Places) > 0 && len(f.Actors) == 0 && len(f.Tags) == 0:
-		kind, table, col, values = "place", "event_places", "place_id", distinct(f.placeIDs)
-	case len(f.Tags) > 0 && len(f.Actors) == 0 && len(f.Places) == 0:
-		kind, table, col, values = "tag", "event_tags", "tag", distinct(f.Tags)
-	default:
+	d, ok := f.linkDriver()
+	if !ok {
 		return linkUnion{}, false, nil
 	}
+	if rest := f.withoutLinkDriver(); len(rest.Actors) > 0 || len(rest.Places) > 0 || len(rest.Tags) > 0 {
+		return linkUnion{}, false, nil
+	}
+	kind, table, col, values := linkKindNames[d.kind], d.table, d.column, distinct(d.ids)
 	if len(values) != 2 {
 		return linkUnion{}, false, nil
 	}
@@ -54,11 +50,11 @@ func (s *Store) linkUnionOf(ctx context.Context, f EventFilter) (linkUnion, bool
 		other = values[1]
 	}
 	one, two := f, f
-	switch kind {
-	case "actor":
+	switch d.kind {
+	case linkKindActor:
 		one.actorIDs, two.actorIDs = []string{values[0]}, []string{values[1]}
 		one.Actors, two.Actors = one.actorIDs, two.actorIDs
-	case "place":
+	case linkKindPlace:
 		one.placeIDs, two.placeIDs = []string{values[0]}, []string{values[1]}
 		one.Places, two.Places = one.placeIDs, two.placeIDs
 	default:
@@ -98,12 +94,8 @@ func yearsLess(a, b, c []YearCount) []YearCount {
 func facetLess(a, b, c []FacetCount) []FacetCount {
 	n := map[string]int{}
 	names := map[string]string{}
-	var order []string
 	add := func(fc []FacetCount, sign int) {
 		for _, v := range fc {
-			if _, ok := n[v.Value]; !ok {
-				order = append(order, v.Value)
-			}
 			n[v.Value] += sign * v.Count
 			if v.Name != "" {
 				names[v.Value] = v.Name
@@ -114,9 +106,9 @@ func facetLess(a, b, c []FacetCount) []FacetCount {
 	add(b, 1)
 	add(c, -1)
 	out := []FacetCount{}
-	for _, v := range order {
-		if n[v] != 0 {
-			out = append(out, FacetCount{Value: v, Name: names[v], Count: n[v]})
+	for v, count := range n {
+		if count != 0 {
+			out = append(out, FacetCount{Value: v, Name: names[v], Count: count})
 		}
 	}
 	return out
@@ -132,7 +124,7 @@ func (s *Store) unionFacets(ctx context.Context, u linkUnion, out *Facets) error
 	if err := s.keptFacets(ctx, u.two, &two); err != nil {
 		return err
 	}
-	if err := s.countFacetsOver(ctx, u.both, u.bothArgs, u.one, &both); err != nil {
+	if err := s.countFacetsOver(ctx, u.both, u.bothArgs, u.one, true, &both); err != nil {
 		return err
 	}
 	out.Events = one.Events + two.Events - both.Events
@@ -146,25 +138,25 @@ func (s *Store) unionFacets(ctx context.Context, u linkUnion, out *Facets) error
 }
 
 // unionYears is CountEventsByYear of u: each value's year counts, less
-// those of the events having both.
-func (s *Store) unionYears(ctx context.Context, u linkUnion) ([]YearCount, int, error) {
-	yOne, nOne, err := s.countYearsSummarized(ctx, u.one)
-	if err != nil {
-		return nil, 0, err
-	}
-	yTwo, nTwo, err := s.countYearsSummarized(ctx, u.two)
-	if err != nil {
-		return nil, 0, err
-	}
-	spread, spreadArgs := yearSpread(u.one, "SELECT b.first_year, b.last_year, count(*) AS n FROM ("+u.both+") b GROUP BY 1, 2")
-	db := s.db.WithContext(ctx)
-	yBoth := []YearCount{}
-	if err := db.Raw(spread, append(append([]any{}, u.bothArgs...), spreadArgs...)...).Scan(&yBoth).Error; err != nil {
-		return nil, 0, translate(err)
-	}
-	var nBoth int64
-	if err := db.Raw("SELECT count(*) FROM ("+u.both+") b", u.bothArgs...).Scan(&nBoth).Error; err != nil {
-		return nil, 0, translate(err)
-	}
-	return yearsLess(yOne, yTwo, yBoth), nOne + nTwo - int(nBoth), nil
+// those of the events having both, read in one snapshot so that they
+// agree.
+func (s *Store) unionYears(ctx context.Context, u linkUnion) (years []YearCount, total int, err error) {
+	err = s.snapshot(ctx, func(ts *Store) error {
+		yOne, nOne, err := ts.countYearsSummarized(ctx, u.one)
+		if err != nil {
+			return err
+		}
+		yTwo, nTwo, err := ts.countYearsSummarized(ctx, u.two)
+		if err != nil {
+			return err
+		}
+		// The events having both: the total and the histogram in one read.
+		var both Facets
+		if err := ts.countFacetsOver(ctx, u.both, u.bothArgs, u.one, false, &both); err != nil {
+			return err
+		}
+		years, total = yearsLess(yOne, yTwo, both.Years), nOne+nTwo-both.Events
+		return nil
+	})
+	return years, total, err
 }

@@ -164,6 +164,9 @@ const (
 	linkKindTag   = 3
 )
 
+// linkKindNames are the kinds' names in link_counts (migration 0011).
+var linkKindNames = map[int]string{linkKindActor: "actor", linkKindPlace: "place", linkKindTag: "tag"}
+
 // withoutLinkDriver returns f without the filter its linkDriver reads.
 func (f EventFilter) withoutLinkDriver() EventFilter {
 	switch {
@@ -325,13 +328,12 @@ func (q *pageQuery) crossingArms(p, after Date, skip string, skipArgs []any) {
 			a := spans
 			a.word, a.crossingWord, a.crossingWordArgs = exact, lex, lexArgs[i]
 			a.econd, a.eargs = econd, append([]any{}, eargs...)
-			for j := range i {
-				c := "NOT EXISTS (SELECT 1 FROM event_words x WHERE x.lexeme = " + lexemes[j] +
-					" AND x.start_date = e.start_date AND x.event_id = e.id)"
+			if i > 0 {
+				c, ca := notEarlierLexemes(lexemes[:i], lexArgs[:i], "e.start_date", "e.id")
 				if a.econd != "" {
 					c = a.econd + " AND " + c
 				}
-				a.econd, a.eargs = c, append(a.eargs, lexArgs[j]...)
+				a.econd, a.eargs = c, append(a.eargs, ca...)
 			}
 			q.arms = append(q.arms, a)
 		}

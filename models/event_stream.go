@@ -2,10 +2,7 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // StreamBatch is how many events a streamed listing that pages through
@@ -37,17 +34,12 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 		batch = ExportBatch
 	}
 	f.After, f.Limit, f.rankAll = nil, batch, true
-	opts := &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
-	if s.dialect == DialectSQLite {
-		opts = nil // one SQLite transaction is already a snapshot under WAL
-	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ts := &Store{db: tx, dialect: s.dialect}
+	return s.snapshot(ctx, func(ts *Store) error {
 		if s.dialect == DialectPostgres {
 			// A batch statement's estimated cost (thousands of subquery
 			// runs) passes jit_above_cost, and compiling it took ~50 ms a
 			// batch, longer than running it.
-			if err := tx.Exec("SET LOCAL jit = off").Error; err != nil {
+			if err := ts.db.Exec("SET LOCAL jit = off").Error; err != nil {
 				return translate(err)
 			}
 		}
@@ -89,7 +81,7 @@ func (s *Store) StreamEvents(ctx context.Context, f EventFilter, batch int,
 			return ts.streamRetracted(ctx, f, batch, fn)
 		}
 		return nil
-	}, opts)
+	})
 }
 
 // exportBatches hands every event of f to fn, reading batches of f.Limit

@@ -65,12 +65,25 @@ func (q *pageQuery) wordArms(lexemes []string, lexArgs [][]any, exact bool, c st
 			cond += " AND " + c
 			args = append(args, ca...)
 		}
-		for j := range i {
-			cond += " AND NOT EXISTS (SELECT 1 FROM event_words x WHERE x.lexeme = " + lexemes[j] +
-				" AND x.start_date = l.start_date AND x.event_id = l.event_id)"
-			args = append(args, lexArgs[j]...)
+		if i > 0 {
+			c, a := notEarlierLexemes(lexemes[:i], lexArgs[:i], "l.start_date", "l.event_id")
+			cond, args = cond+" AND "+c, append(args, a...)
 		}
 		q.arms = append(q.arms, armSpec{from: "event_words l", startCol: "l.start_date", idCol: "l.event_id",
 			cond: cond, args: args, word: exact, econd: econd, eargs: eargs, skip: skip, skipArgs: skipArgs})
 	}
+}
+
+// notEarlierLexemes is the condition that the event (startCol, idCol) has
+// none of lexemes, whose arms return it: a probe of event_words' primary
+// key per lexeme.
+func notEarlierLexemes(lexemes []string, lexArgs [][]any, startCol, idCol string) (string, []any) {
+	var c []string
+	var args []any
+	for j, lex := range lexemes {
+		c = append(c, "NOT EXISTS (SELECT 1 FROM event_words x WHERE x.lexeme = "+lex+
+			" AND x.start_date = "+startCol+" AND x.event_id = "+idCol+")")
+		args = append(args, lexArgs[j]...)
+	}
+	return strings.Join(c, " AND "), args
 }

@@ -188,13 +188,8 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 	if err != nil {
 		return Facets{}, err
 	}
-	opts := &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
-	if s.dialect == DialectSQLite {
-		opts = nil // one SQLite transaction is already a snapshot under WAL
-	}
 	var out Facets
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ts := &Store{db: tx, dialect: s.dialect}
+	err = s.snapshot(ctx, func(ts *Store) error {
 		u, union, err := ts.linkUnionOf(ctx, f)
 		if err != nil {
 			return err
@@ -203,7 +198,7 @@ func (s *Store) CountFacets(ctx context.Context, f EventFilter) (Facets, error) 
 			return ts.unionFacets(ctx, u, &out)
 		}
 		return ts.keptFacets(ctx, f, &out)
-	}, opts)
+	})
 	if err != nil {
 		return Facets{}, translate(err)
 	}
@@ -248,6 +243,19 @@ func (s *Store) keptFacets(ctx context.Context, f EventFilter, out *Facets) erro
 	return nil
 }
 
+// snapshot runs fn on a store whose reads all see one snapshot: a
+// read-only REPEATABLE READ transaction on PostgreSQL, a transaction on
+// SQLite (under WAL already a snapshot).
+func (s *Store) snapshot(ctx context.Context, fn func(ts *Store) error) error {
+	opts := &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	if s.dialect == DialectSQLite {
+		opts = nil
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect})
+	}, opts)
+}
+
 // countFacets fills out with the counts of the events matching f, in one
 // statement: the matches are read once into m (a materialized CTE), then
 // the total, the histogram and each facet are counted over them. Counted
@@ -256,20 +264,23 @@ func (s *Store) keptFacets(ctx context.Context, f EventFilter, out *Facets) erro
 func (s *Store) countFacets(ctx context.Context, f EventFilter, out *Facets) error {
 	w := s.countWhere(f)
 	return s.countFacetsOver(ctx, "SELECT e.id, e.type, e.status, "+s.yearOf("e.start_date")+" AS first_year, "+
-		s.yearOf("e.end_date")+" AS last_year FROM events e WHERE "+w.String(), w.args, f, out)
+		s.yearOf("e.end_date")+" AS last_year FROM events e WHERE "+w.String(), w.args, f, true, out)
 }
 
 // countFacetsOver is countFacets over the events of the statement matches
 // (with its arguments), rows of (id, type, status, first_year,
-// last_year); f gives the years the histogram spreads over.
-func (s *Store) countFacetsOver(ctx context.Context, matches string, matchArgs []any, f EventFilter, out *Facets) error {
+// last_year); f gives the years the histogram spreads over. Without
+// facets it counts only the total and the histogram.
+func (s *Store) countFacetsOver(ctx context.Context, matches string, matchArgs []any, f EventFilter, facets bool, out *Facets) error {
 	args := append([]any{}, matchArgs...)
 	parts := []string{"SELECT 'total' AS dim, '' AS value, '' AS name, count(*) AS count FROM m"}
 	spread, spreadArgs := yearSpread(f, "SELECT m.first_year, m.last_year, count(*) AS n FROM m GROUP BY 1, 2")
 	parts = append(parts, "SELECT 'year' AS dim, CAST(x.year AS TEXT) AS value, '' AS name, x.count AS count FROM ("+spread+") x")
 	args = append(args, spreadArgs...)
 	for _, q := range facetQueries {
-		parts = append(parts, "SELECT '"+q.name+"' AS dim, x.value, x.name, x.count FROM ("+q.selectJoin+" GROUP BY "+q.group+") x")
+		if facets {
+			parts = append(parts, "SELECT '"+q.name+"' AS dim, x.value, x.name, x.count FROM ("+q.selectJoin+" GROUP BY "+q.group+") x")
+		}
 	}
 	query := "WITH m AS MATERIALIZED (" + matches + ") " + strings.Join(parts, " UNION ALL ")
 	if s.dialect == DialectPostgres {
@@ -304,8 +315,10 @@ func (s *Store) countFacetsOver(ctx context.Context, matches string, matchArgs [
 		}
 	}
 	sort.Slice(out.Years, func(i, j int) bool { return out.Years[i].Year < out.Years[j].Year })
-	for _, q := range facetQueries {
-		out.set(q.name, append([]FacetCount{}, by[q.name]...))
+	if facets {
+		for _, q := range facetQueries {
+			out.set(q.name, append([]FacetCount{}, by[q.name]...))
+		}
 	}
 	return nil
 }

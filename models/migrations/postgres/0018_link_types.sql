@@ -30,17 +30,30 @@ CREATE INDEX event_actors_actor_type ON event_actors (actor_id, event_type, star
 CREATE INDEX event_places_place_type ON event_places (place_id, event_type, start_date, event_id);
 CREATE INDEX event_tags_tag_type ON event_tags (tag, event_type, start_date, event_id);
 
-CREATE FUNCTION event_link_type() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A new link row (or one moved to another event) takes its event's dates
+-- and type from one lookup of the event. 0005 and 0011 each had a BEFORE
+-- trigger looking up one column; with the type that would be three
+-- probes of events per link row, which an import writes millions of.
+CREATE FUNCTION event_link_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.event_type := (SELECT type FROM events WHERE id = NEW.event_id);
+    SELECT e.start_date, e.end_date, e.type INTO NEW.start_date, NEW.end_date, NEW.event_type
+    FROM events e WHERE e.id = NEW.event_id;
     RETURN NEW;
 END $$;
-CREATE TRIGGER event_actors_event_type BEFORE INSERT OR UPDATE OF event_id ON event_actors
-    FOR EACH ROW EXECUTE FUNCTION event_link_type();
-CREATE TRIGGER event_places_event_type BEFORE INSERT OR UPDATE OF event_id ON event_places
-    FOR EACH ROW EXECUTE FUNCTION event_link_type();
-CREATE TRIGGER event_tags_event_type BEFORE INSERT OR UPDATE OF event_id ON event_tags
-    FOR EACH ROW EXECUTE FUNCTION event_link_type();
+DROP TRIGGER event_actors_start_date ON event_actors;
+DROP TRIGGER event_places_start_date ON event_places;
+DROP TRIGGER event_tags_start_date ON event_tags;
+DROP TRIGGER event_actors_end_date ON event_actors;
+DROP TRIGGER event_places_end_date ON event_places;
+DROP TRIGGER event_tags_end_date ON event_tags;
+DROP FUNCTION event_link_start_date();
+DROP FUNCTION event_link_end_date();
+CREATE TRIGGER event_actors_event BEFORE INSERT OR UPDATE OF event_id ON event_actors
+    FOR EACH ROW EXECUTE FUNCTION event_link_event();
+CREATE TRIGGER event_places_event BEFORE INSERT OR UPDATE OF event_id ON event_places
+    FOR EACH ROW EXECUTE FUNCTION event_link_event();
+CREATE TRIGGER event_tags_event BEFORE INSERT OR UPDATE OF event_id ON event_tags
+    FOR EACH ROW EXECUTE FUNCTION event_link_event();
 
 CREATE FUNCTION event_links_type_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
